@@ -1,0 +1,94 @@
+// Calendar arithmetic in the site's time zone, through Intl only: Node 20 has no
+// Temporal, and a time-zone library would be a heavy dependency for two functions.
+// Everything here is pure: the build time is always passed in, never read here.
+
+export interface LocalDateTime {
+  year: number;
+  /** 1-12 */
+  month: number;
+  /** 1-31 */
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The wall-clock date and time in `timeZone` at the instant `epochMs`. */
+export function localParts(epochMs: number, timeZone: string): LocalDateTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts['year'] ?? 1970,
+    month: parts['month'] ?? 1,
+    day: parts['day'] ?? 1,
+    hour: parts['hour'] ?? 0,
+    minute: parts['minute'] ?? 0,
+    second: parts['second'] ?? 0,
+  };
+}
+
+/** Offset of `timeZone` from UTC at the instant `epochMs`, in milliseconds. */
+export function zoneOffsetMs(epochMs: number, timeZone: string): number {
+  const p = localParts(epochMs, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(epochMs / 1000) * 1000;
+}
+
+/** The instant at which the wall clock in `timeZone` shows the given local time. */
+export function zonedToEpoch(local: LocalDateTime, timeZone: string): number {
+  const naive = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+  // Two passes settle the offset even across a DST change.
+  let guess = naive - zoneOffsetMs(naive, timeZone);
+  guess = naive - zoneOffsetMs(guess, timeZone);
+  return guess;
+}
+
+/** True when year-month-day names a real calendar day (no 2024-02-30, no month 13). */
+export function isRealDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** 'YYYY-MM-DD' of the instant in `timeZone`. */
+export function localDateKey(epochMs: number, timeZone: string): string {
+  const p = localParts(epochMs, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+/** ISO 8601 with the zone's offset, e.g. '2018-03-05T09:30:00+08:00': for <time> and JSON-LD. */
+export function isoInZone(epochMs: number, timeZone: string): string {
+  const p = localParts(epochMs, timeZone);
+  const offsetMinutes = Math.round(zoneOffsetMs(epochMs, timeZone) / 60000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+export function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;

@@ -1,0 +1,72 @@
+// The shapes that move between build stages. A stage adds to what it receives and
+// never reaches back into an earlier stage, so these are the whole contract.
+
+/** One file read from the content folder, before any parsing. */
+export interface SourceFile {
+  /** Path relative to the content folder, always with forward slashes. */
+  path: string;
+  /** Absolute path, for messages that an editor can open. */
+  absolutePath: string;
+  bytes: Buffer;
+  /** sha256 of the bytes, hex: the cache key of everything derived from this file. */
+  hash: string;
+}
+
+/** Editor control over the related block, from frontmatter `related`. */
+export interface RelatedControl {
+  /** Slugs pinned first, in the order written. */
+  pinned: string[];
+  /** `related: false`: the article shows no related block at all. */
+  hidden: boolean;
+  /** Line of the `related` key in the source file, for errors about unknown slugs. */
+  line: number | undefined;
+}
+
+export interface Article {
+  /** Path of the source file relative to the content folder, with forward slashes. */
+  sourcePath: string;
+  slug: string;
+  /** Site-relative URL path, starting and ending with '/': '/2018/03/slug/'. No base path. */
+  url: string;
+  title: string;
+  /** Publication instant, epoch milliseconds. */
+  date: number;
+  /** Last substantive update, epoch milliseconds. */
+  updated: number | undefined;
+  category: string | undefined;
+  tags: string[];
+  authors: string[];
+  /** Originating agency or outlet, e.g. 新华社. */
+  source: string | undefined;
+  /** Given in frontmatter, or cut from the body text by display width. */
+  summary: string;
+  headline: boolean;
+  pick: boolean;
+  /** Editorial order among headlines: higher first. */
+  weight: number;
+  draft: boolean;
+  /** Exchange symbols exactly as written: '600036.SH', '0700.HK', 'AAPL'. */
+  tickers: string[];
+  /** Old site-relative paths that should redirect here. */
+  aliases: string[];
+  related: RelatedControl;
+  /** Sanitized body HTML. */
+  html: string;
+  /** Body as plain text: for summaries, related links and search. */
+  text: string;
+  /** Heading outline of the body, for a table of contents. */
+  headings: { depth: number; id: string; text: string }[];
+}
+
+/** One link in an article's related list, with what earned it its place. */
+export interface RelatedLink {
+  slug: string;
+  score: number;
+  pinned: boolean;
+}
+
+/** An output file, path relative to the output folder with forward slashes. */
+export interface Page {
+  path: string;
+  content: string | Buffer;
+}
