@@ -1,0 +1,107 @@
+// Assembles the Site: the published articles, their related links and the ranking
+// lists, after checking that no two things claim one URL.
+import type { Config } from '../config.ts';
+import { compareText, type Diagnostic } from '../errors.ts';
+import { slugCollisionKey } from '../slug.ts';
+import type { Article, RelatedLink } from '../types.ts';
+import { computeRankings, type Rankings } from './rankings.ts';
+import type { PageViewTable } from './pageviews.ts';
+import { computeRelated } from './related.ts';
+
+export interface Site {
+  config: Config;
+  /** Build time, epoch ms. */
+  now: number;
+  /** Published articles, newest first (ties: slug), the order every listing starts from. */
+  articles: Article[];
+  bySlug: Map<string, Article>;
+  related: Map<string, RelatedLink[]>;
+  rankings: Rankings;
+}
+
+/** Newest first, then slug: one fixed order whatever order files were read in. */
+export function byDateDesc(a: Article, b: Article): number {
+  return b.date - a.date || compareText(a.slug, b.slug);
+}
+
+/** Articles a reader may see at build time `now`. */
+export function publishedArticles(articles: readonly Article[], now: number, includeDrafts: boolean): Article[] {
+  return articles.filter((a) => includeDrafts || (!a.draft && a.date <= now));
+}
+
+/**
+ * Slugs, URLs and alias paths must be unique across all articles, drafts included
+ * (a draft published tomorrow must not collide then). Both files are named.
+ */
+export function checkCollisions(articles: readonly Article[], displayPath: (a: Article) => string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const bySlugKey = new Map<string, Article>();
+  const byPath = new Map<string, { article: Article; what: string }>();
+  const sorted = [...articles].sort((a, b) => compareText(a.sourcePath, b.sourcePath));
+  const claim = (key: string, article: Article, what: string) => {
+    const owner = byPath.get(key);
+    if (!owner) {
+      byPath.set(key, { article, what });
+      return;
+    }
+    if (owner.article === article) return;
+    diagnostics.push({
+      severity: 'error',
+      file: displayPath(article),
+      line: undefined,
+      code: 'site/path-collision',
+      message: `its ${what} ${key} is also the ${owner.what} of ${displayPath(owner.article)}`,
+      hint: 'give one of the two articles another slug, date or alias',
+    });
+  };
+  for (const article of sorted) {
+    const key = slugCollisionKey(article.slug);
+    const owner = bySlugKey.get(key);
+    if (owner) {
+      diagnostics.push({
+        severity: 'error',
+        file: displayPath(article),
+        line: undefined,
+        code: 'site/duplicate-slug',
+        message: `the slug "${article.slug}" is already used by ${displayPath(owner)}${owner.slug === article.slug ? '' : ` (as "${owner.slug}", equal after case folding)`}`,
+        hint: 'rename one of the files or set a different `slug:`',
+      });
+    } else {
+      bySlugKey.set(key, article);
+    }
+    claim(pathKey(article.url), article, 'URL');
+  }
+  for (const article of sorted) {
+    for (const alias of article.aliases) claim(pathKey(alias), article, 'alias');
+  }
+  return diagnostics;
+}
+
+/** Paths that a static host serves from the same file compare equal. */
+function pathKey(sitePath: string): string {
+  let key = sitePath.normalize('NFC');
+  try {
+    key = decodeURIComponent(key);
+  } catch {
+    // aliases were validated; keep the raw form
+  }
+  key = key.replace(/\/index\.html?$/i, '/');
+  if (!key.endsWith('/') && !/\.[a-z0-9]+$/i.test(key)) key += '/';
+  return key.toLowerCase();
+}
+
+export interface SiteResult {
+  site: Site;
+  diagnostics: Diagnostic[];
+}
+
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number): SiteResult {
+  const articles = [...published].sort(byDateDesc);
+  const bySlug = new Map(articles.map((a) => [a.slug, a]));
+  const related = computeRelated(articles, { limit: config.lists.related, settings: config.related });
+  const rankings = computeRankings(articles, views, now, config);
+  return {
+    site: { config, now, articles, bySlug, related: related.lists, rankings },
+    diagnostics: related.diagnostics,
+  };
+}

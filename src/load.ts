@@ -1,0 +1,47 @@
+// Walks the content folder and reads every article file. Reads, nothing more:
+// decoding and validation belong to parse/.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compareText } from './errors.ts';
+import type { SourceFile } from './types.ts';
+
+/** Folders under content/ that hold data, not articles. */
+const NON_ARTICLE_DIRS = new Set(['data', 'static']);
+const READ_CONCURRENCY = 64;
+
+/** Every `*.md` file under `contentDir`, in path order (so every later stage sees one fixed order). */
+export async function loadSources(contentDir: string): Promise<SourceFile[]> {
+  const relativePaths: string[] = [];
+  await walk(contentDir, '', relativePaths);
+  relativePaths.sort(compareText);
+
+  const files: SourceFile[] = new Array(relativePaths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < relativePaths.length) {
+      const index = next++;
+      const relative = relativePaths[index]!;
+      const absolutePath = path.join(contentDir, relative);
+      const bytes = await readFile(absolutePath);
+      files[index] = { path: relative, absolutePath, bytes, hash: createHash('sha256').update(bytes).digest('hex') };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, relativePaths.length) }, worker));
+  return files;
+}
+
+async function walk(root: string, relativeDir: string, found: string[]): Promise<void> {
+  const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+  for (const entry of entries) {
+    // Editors and OSes leave dotfiles and lock files (.#x.md, .DS_Store) next to articles.
+    if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
+    const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (relativeDir === '' && NON_ARTICLE_DIRS.has(entry.name)) continue;
+      await walk(root, relative, found);
+    } else if (entry.isFile() && entry.name.toLowerCase().endsWith('.md')) {
+      found.push(relative);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// Splits a source file into frontmatter and body, and reads the frontmatter as YAML
+// data. Frontmatter is data, never code:
+// - gray-matter evaluates `---js` blocks with eval, and `engines: {js: false}` does
+//   not stop it (its engine lookup falls through `js` to its `javascript` alias).
+//   So any language tag after the opening fence is refused before gray-matter sees
+//   the file, and every code engine is replaced by one that throws.
+// - gray-matter caches every string it parses forever when called without options;
+//   it is always called with options here.
+import matter from 'gray-matter';
+import type { Diagnostic } from '../errors.ts';
+import { readYaml, type YamlResult } from './yaml.ts';
+
+export interface SplitSource {
+  /** The YAML between the fences, parsed. */
+  yaml: YamlResult;
+  body: string;
+  /** 1-based file line of the first YAML line: YAML line n is file line n + yamlLineOffset. */
+  yamlLineOffset: number;
+  /** 1-based file line where the body starts. */
+  bodyLine: number;
+}
+
+const refuseCode = () => {
+  throw new Error('code in frontmatter is never evaluated');
+};
+const GRAY_MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    javascript: refuseCode,
+    js: refuseCode,
+    coffee: refuseCode,
+    coffeescript: refuseCode,
+    cson: refuseCode,
+  } as Record<string, (input: string) => object>,
+};
+
+const OPENING_FENCE = /^---[ \t]*([^\n]*?)[ \t]*$/;
+const CLOSING_FENCE = /^(---|\.\.\.)[ \t]*$/;
+
+type Report = (line: number | undefined, code: string, message: string, hint: string) => void;
+
+/**
+ * `text` is already decoded, BOM removed and line endings normalized to '\n'.
+ * Returns undefined when the file cannot be split; problems go to `report`.
+ */
+export function splitFrontmatter(text: string, report: Report): SplitSource | undefined {
+  const lines = text.split('\n');
+  const opening = OPENING_FENCE.exec(lines[0] ?? '');
+  if (!opening) {
+    report(1, 'frontmatter/missing', 'the file does not start with frontmatter', 'begin the file with a line `---`, then `title:` and `date:`, then a closing `---`');
+    return undefined;
+  }
+  const language = opening[1] ?? '';
+  if (language !== '' && !/^ya?ml$/i.test(language)) {
+    report(1, 'frontmatter/code', `frontmatter marked \`---${language}\` is refused: only YAML data is read, code is never run`, 'write the opening fence as a plain `---` and the fields as YAML');
+    return undefined;
+  }
+  const closingIndex = lines.findIndex((line, index) => index > 0 && CLOSING_FENCE.test(line));
+  if (closingIndex === -1) {
+    report(1, 'frontmatter/unclosed', 'the frontmatter opened on line 1 is never closed', 'add a line `---` after the last frontmatter field');
+    return undefined;
+  }
+
+  // gray-matter gets a string whose first line is exactly `---`: the language tag was
+  // checked above and must not reach its engine lookup.
+  let parsedYaml: YamlResult | undefined;
+  const yamlEngine = (input: string) => {
+    parsedYaml = readYaml(input);
+    return {};
+  };
+  const normalized = ['---', ...lines.slice(1, closingIndex), '---', ...lines.slice(closingIndex + 1)].join('\n');
+  const file = matter(normalized, { ...GRAY_MATTER_OPTIONS, engines: { ...GRAY_MATTER_OPTIONS.engines, yaml: yamlEngine } });
+  return {
+    yaml: parsedYaml ?? readYaml(''),
+    body: file.content,
+    // gray-matter hands over the text right after the opening `---`, newline included,
+    // so YAML line n is already file line n.
+    yamlLineOffset: 0,
+    bodyLine: closingIndex + 2,
+  };
+}
+
+/** Helper for stages that build diagnostics for one file. */
+export function reporterFor(file: string, sink: Diagnostic[]) {
+  return {
+    error: (line: number | undefined, code: string, message: string, hint: string) =>
+      sink.push({ severity: 'error', file, line, code, message, hint }),
+    warning: (line: number | undefined, code: string, message: string, hint: string) =>
+      sink.push({ severity: 'warning', file, line, code, message, hint }),
+  };
+}

@@ -1,0 +1,112 @@
+// Small, pure formatting helpers that turn Site data into the plain strings the
+// templates print. Templates hold no logic beyond loops; everything a template shows
+// is prepared here.
+import type { Config, Language } from '../config.ts';
+import type { Article } from '../types.ts';
+import { isoInZone, localParts, pad } from '../time.ts';
+import { labelsFor, type Labels } from './labels.ts';
+import { truncateToWidth } from './width.ts';
+
+export interface LinkItem {
+  href: string;
+  /** Title cut to the list's display width. */
+  text: string;
+  /** Full title, for the `title` attribute. */
+  title: string;
+}
+
+export interface ListBlock {
+  /** The `data-list` value: related, most-read, trending, headlines, recommended, latest. */
+  key: string;
+  label: string;
+  items: LinkItem[];
+  /** Most read shows rank numbers. */
+  numbered: boolean;
+}
+
+export interface LayoutView {
+  lang: string;
+  siteTitle: string;
+  pageTitle: string;
+  description: string;
+  canonical: string;
+  homeHref: string;
+  cssHref: string;
+  labels: Labels;
+  /** JSON-LD, already serialized safely for a <script> element; empty for none. */
+  jsonLd: string;
+  footer: string;
+  /** Extra <meta>: e.g. noindex on 404 and redirect pages. */
+  robots: string;
+}
+
+/** Site-relative path ('/2018/03/x/') -> link honouring the base path ('/archive/2018/03/x/'). */
+export function hrefFor(config: Config, sitePath: string): string {
+  return config.basePath + sitePath.replace(/^\//, '');
+}
+
+/** Site-relative path -> absolute URL, for canonical links, feeds and sitemaps. */
+export function absoluteUrl(config: Config, sitePath: string): string {
+  return new URL(sitePath.replace(/^\//, ''), config.baseUrl).href;
+}
+
+export function linkItem(config: Config, article: Article): LinkItem {
+  return { href: hrefFor(config, article.url), text: truncateToWidth(article.title, config.listTitleWidth), title: article.title };
+}
+
+export function listBlock(config: Config, key: string, label: string, articles: Article[], numbered = false): ListBlock | undefined {
+  if (articles.length === 0) return undefined;
+  return { key, label, items: articles.map((a) => linkItem(config, a)), numbered };
+}
+
+/**
+ * Dates are formatted by hand, not by Intl's locale data: ICU versions differ
+ * between machines, and output must be byte-identical wherever it is built.
+ */
+export function formatDate(epochMs: number, config: Pick<Config, 'timezone' | 'language'>, withTime = true): string {
+  const p = localParts(epochMs, config.timezone);
+  const time = withTime ? ` ${pad(p.hour)}:${pad(p.minute)}` : '';
+  if (config.language === 'en') return `${p.day} ${MONTHS[p.month - 1]} ${p.year}${time}`;
+  return `${p.year}年${p.month}月${p.day}日${time}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export function isoDate(epochMs: number, config: Pick<Config, 'timezone'>): string {
+  return isoInZone(epochMs, config.timezone);
+}
+
+/**
+ * JSON for a <script type="application/ld+json"> element. Escaping <, > and & as
+ * \u sequences keeps the JSON equal while making `</script>` and `<!--` impossible.
+ */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export function htmlLang(language: Language): string {
+  return language;
+}
+
+export function layoutView(config: Config, now: number, cssHref: string, fields: Partial<LayoutView> & { pageTitle: string; canonicalPath: string }): LayoutView {
+  const labels = labelsFor(config.language);
+  const { canonicalPath, ...rest } = fields;
+  return {
+    lang: htmlLang(config.language),
+    siteTitle: config.title,
+    description: config.description,
+    homeHref: hrefFor(config, '/'),
+    cssHref,
+    labels,
+    jsonLd: '',
+    footer: `© ${localParts(now, config.timezone).year} ${config.title}`,
+    robots: '',
+    ...rest,
+    canonical: absoluteUrl(config, canonicalPath),
+  };
+}

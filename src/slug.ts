@@ -1,0 +1,52 @@
+// Slugs: the scheme for titles written in Chinese, and the safety rules every slug
+// (from a file name, frontmatter or a title) must pass before it becomes a path.
+//
+// Scheme: Han characters (simplified or traditional) become toneless pinyin, one
+// syllable per character, read as words by pinyin-pro so that 银行 is "yin-hang";
+// Latin letters and digits are kept, lower-cased, with diacritics folded; anything
+// else separates words. Words are joined with '-' and cut at a word boundary to at
+// most 60 characters. A title with nothing to read (only emoji, say) falls back to
+// the date: article-20260327-0905. Slugs are plain ASCII, so no URL is ever
+// percent-encoded.
+import slugify from '@sindresorhus/slugify';
+import { pinyin } from 'pinyin-pro';
+
+export const MAX_SLUG_LENGTH = 60;
+
+export function slugFromText(text: string): string {
+  const readable = /\p{Script=Han}/u.test(text)
+    ? pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true }).join(' ')
+    : text;
+  const slug = slugify(readable, { decamelize: false });
+  return cutAtWord(slug, MAX_SLUG_LENGTH);
+}
+
+function cutAtWord(slug: string, max: number): string {
+  if (slug.length <= max) return slug;
+  const cut = slug.slice(0, max + 1);
+  const lastHyphen = cut.lastIndexOf('-');
+  return (lastHyphen > 0 ? cut.slice(0, lastHyphen) : slug.slice(0, max)).replace(/-+$/, '');
+}
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+// Letters and digits of any script, joined by single '-', '_' or '.': no separators,
+// no '%' (so no %2e%2e), no leading or trailing dot, nothing a file system treats specially.
+const SAFE_SLUG = /^[\p{L}\p{N}](?:[\p{L}\p{N}_-]|\.(?!\.))*$/u;
+
+/** Why `slug` cannot be used as a path segment, or undefined when it can. */
+export function slugProblem(slug: string): string | undefined {
+  if (slug === '') return 'is empty';
+  if (slug.length > 120) return 'is longer than 120 characters';
+  if (/[/\\]/.test(slug)) return 'contains a path separator';
+  if (slug.includes('..')) return 'contains ".."';
+  if (slug.includes('%')) return 'contains "%" (percent-encoded characters are not allowed)';
+  if (WINDOWS_RESERVED.test(slug)) return 'is a name Windows reserves for devices';
+  if (slug.endsWith('.')) return 'ends with a dot';
+  if (!SAFE_SLUG.test(slug)) return 'may only contain letters, digits, "-", "_" and single dots, starting with a letter or digit';
+  return undefined;
+}
+
+/** Two slugs that differ only in case or Unicode form would collide on case-insensitive disks and in readers' minds. */
+export function slugCollisionKey(slug: string): string {
+  return slug.normalize('NFKC').toLowerCase();
+}
