@@ -1,0 +1,130 @@
+// The one I/O module of the index stage: reads content/data/pageviews.csv (streamed,
+// never held as one string) or pageviews.json into per-article daily views. Which
+// column names are understood, and how dates and URLs are read: pageviews-columns.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../errors.ts';
+import { findColumns, parseViews, type Columns } from './pageviews-columns.ts';
+import { streamCsv } from './pageviews-csv.ts';
+import { readJsonRows } from './pageviews-json.ts';
+import { createRowSink, type RowSink } from './pageviews-rows.ts';
+
+export { normalizeViewPath, pathResolver } from './pageviews-path.ts';
+
+export interface PageViewTable {
+  /**
+   * Views per article per local calendar day: slug -> (day number -> views). Day number =
+   * days since 1970-01-01 of the LOCAL date in the site time zone (Date.UTC(y, m-1, d) / 86400000).
+   */
+  bySlug: Map<string, Map<number, number>>;
+  /** Rows that added views to the table: valid, naming an article, not older than `since`, views > 0. */
+  rows: number;
+}
+
+export interface PageViewsResult {
+  /** undefined: no data file, or one that could not be read as page views at all. */
+  table: PageViewTable | undefined;
+  diagnostics: Diagnostic[];
+  /** The file read, relative to the content folder ('data/pageviews.csv'); undefined when none. */
+  file: string | undefined;
+}
+
+export interface PageViewsOptions {
+  /** The site's base path, '/' or e.g. '/archive/': stripped from export paths. */
+  basePath: string;
+  /** IANA zone whose calendar days the table counts in. */
+  timezone: string;
+  /** Normalized site path ('/2026/11/slug/') or bare slug -> article slug; see pathResolver. */
+  resolve: (key: string) => string | undefined;
+  /**
+   * Rows for local days before the day of this instant are dropped before they are resolved,
+   * to keep a long export's history out of memory. Default: undefined, keep every day.
+   * Rankings need no more than `viewsNeededSince(now, config.rankings)` from rankings.ts.
+   */
+  since?: number | undefined;
+}
+
+export const PAGEVIEWS_CSV = 'data/pageviews.csv';
+export const PAGEVIEWS_JSON = 'data/pageviews.json';
+
+/**
+ * Reads `<contentDir>/data/pageviews.csv`, else `pageviews.json`. When both exist the CSV
+ * wins and the JSON gets a warning: CSV is what analytics tools export and the one that
+ * scales, so a JSON beside it is most likely a leftover, and a leftover should not stop a
+ * build. Every problem is a warning; diagnostics name the file relative to `contentDir`.
+ */
+export async function readPageViews(contentDir: string, options: PageViewsOptions): Promise<PageViewsResult> {
+  const hasCsv = existsSync(path.join(contentDir, PAGEVIEWS_CSV));
+  const hasJson = existsSync(path.join(contentDir, PAGEVIEWS_JSON));
+  if (!hasCsv && !hasJson) return { table: undefined, diagnostics: [], file: undefined };
+  const file = hasCsv ? PAGEVIEWS_CSV : PAGEVIEWS_JSON;
+  const sink = createRowSink(file, options);
+  let usable: boolean;
+  try {
+    const absolutePath = path.join(contentDir, file);
+    usable = hasCsv ? await readCsvRows(absolutePath, sink) : await readJsonRows(absolutePath, sink);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    sink.fail(undefined, 'pageviews/unreadable', `page-view file cannot be read: ${message}`, 'check that it is a readable file');
+    usable = false;
+  }
+  const { table, diagnostics } = sink.finish();
+  if (hasCsv && hasJson) {
+    diagnostics.unshift({
+      severity: 'warning',
+      file: PAGEVIEWS_JSON,
+      line: undefined,
+      code: 'pageviews/ignored-file',
+      message: `${PAGEVIEWS_JSON} is ignored because ${PAGEVIEWS_CSV} is present`,
+      hint: 'keep one page-view file in content/data/',
+    });
+  }
+  return { table: usable ? table : undefined, diagnostics, file };
+}
+
+/**
+ * GA4 writes several tables into one file, each under its own header and set apart by
+ * blank or '#' lines (e.g. an "Nth day,Views" chart table before the page table). Every
+ * table whose header names a page, a date and views is read; other tables are skipped.
+ * A blank line inside a table does not end it: a row after a gap that reads as data under
+ * the current header is data.
+ */
+async function readCsvRows(absolutePath: string, sink: RowSink): Promise<boolean> {
+  let columns: Columns | undefined;
+  let afterGap = true;
+  let skipping = false;
+  let firstMismatch: { line: number; missing: string[] } | undefined;
+  await streamCsv(absolutePath, {
+    gap: () => {
+      afterGap = true;
+      skipping = false;
+    },
+    record: (fields, line) => {
+      if (skipping) return;
+      if (afterGap) {
+        afterGap = false;
+        const found = findColumns(fields);
+        if ('columns' in found) {
+          columns = found.columns;
+          return;
+        }
+        if (columns === undefined || parseViews(fields[columns.views]) === undefined) {
+          firstMismatch ??= { line, missing: found.missing };
+          skipping = true;
+          return;
+        }
+      }
+      if (columns === undefined) return;
+      sink.add(cell(fields, columns.path), cell(fields, columns.slug), fields[columns.date], fields[columns.views], line);
+    },
+  });
+  if (columns !== undefined) return true;
+  if (firstMismatch) {
+    sink.fail(firstMismatch.line, 'pageviews/missing-column', `header row has no ${firstMismatch.missing.join(', ')} column`, 'start the table with a header row such as `path,date,views`');
+  } else sink.fail(undefined, 'pageviews/missing-column', 'page-view file has no header row', 'start the file with a header row such as `path,date,views`');
+  return false;
+}
+
+function cell(fields: string[], index: number | undefined): string | undefined {
+  return index === undefined ? undefined : fields[index];
+}
