@@ -73,6 +73,12 @@ export interface Config {
   listTitleWidth: number;
   /** Display columns for summaries derived from the body. Default 160. */
   summaryWidth: number;
+  /** Articles per feed. Default 20. */
+  feedSize: number;
+  /** 'summary' puts the summary in feeds; 'full' the whole article. Default 'summary'. */
+  feedContent: 'summary' | 'full';
+  /** Static search (Pagefind index, /search/ page, header box). false with `--no-search`. Default true. */
+  search: boolean;
   lists: ListLengths;
   related: RelatedSettings;
   rankings: RankingSettings;
@@ -90,17 +96,21 @@ export const defaultConfig: Config = {
   maxFileBytes: 2 * 1024 * 1024,
   listTitleWidth: 44,
   summaryWidth: 160,
+  feedSize: 20,
+  feedContent: 'summary',
+  search: true,
   lists: { related: 8, mostRead: 10, trending: 10, headlines: 10, recommended: 3, latest: 10 },
   related: {
     halfLifeDays: 30,
-    minScore: 0.08,
-    weights: { title: 3, body: 1, tags: 2, category: 0.5, tickers: 3, authors: 0.5 },
+    minScore: 0.04,
+    weights: { title: 3, body: 1.5, tags: 2, category: 1, tickers: 3, authors: 0.5 },
   },
   rankings: { mostReadDays: 7, trendingHalfLifeHours: 24, headlineWindowHours: 24 },
 };
 
 export interface ConfigOverrides {
   baseUrl?: string | undefined;
+  search?: boolean | undefined;
 }
 
 export const SITE_CONFIG_FILE = 'site.yaml';
@@ -132,7 +142,7 @@ type Report = (key: string, message: string, hint: string) => void;
 
 /** Pure: settings as read from YAML (strings) -> typed, validated, frozen Config. */
 export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: ConfigOverrides, report: Report): Config {
-  const known = new Set(['title', 'description', 'baseUrl', 'language', 'timezone', 'permalink', 'pageSize', 'maxFileBytes', 'listTitleWidth', 'summaryWidth', 'lists', 'related', 'rankings']);
+  const known = new Set(['title', 'description', 'baseUrl', 'language', 'timezone', 'permalink', 'pageSize', 'maxFileBytes', 'listTitleWidth', 'summaryWidth', 'feedSize', 'feedContent', 'lists', 'related', 'rankings']);
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) report(key, 'unknown setting', `known settings: ${[...known].join(', ')}`);
   }
@@ -179,6 +189,8 @@ export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: Conf
   const baseUrl = normalizeBaseUrl(baseUrlText);
   if (baseUrl === undefined) report('baseUrl', `"${baseUrlText}" is not an absolute http(s) URL`, 'e.g. `baseUrl: https://news.example.com/archive/`');
 
+  const feedContent = text('feedContent', d.feedContent);
+  if (feedContent !== 'summary' && feedContent !== 'full') report('feedContent', `must be summary or full, not "${feedContent}"`, 'write `feedContent: full` to put whole articles in feeds');
   const lists = section('lists');
   const related = section('related');
   const weights = isRecord(related['weights']) ? related['weights'] : {};
@@ -197,6 +209,9 @@ export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: Conf
     maxFileBytes: wholeNumber(raw, 'maxFileBytes', d.maxFileBytes, 1),
     listTitleWidth: wholeNumber(raw, 'listTitleWidth', d.listTitleWidth, 8),
     summaryWidth: wholeNumber(raw, 'summaryWidth', d.summaryWidth, 8),
+    feedSize: wholeNumber(raw, 'feedSize', d.feedSize, 1),
+    feedContent: feedContent === 'full' ? 'full' : 'summary',
+    search: overrides.search ?? d.search,
     lists: {
       related: wholeNumber(lists, 'related', d.lists.related, 0, 'lists.related'),
       mostRead: wholeNumber(lists, 'mostRead', d.lists.mostRead, 0, 'lists.mostRead'),

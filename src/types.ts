@@ -54,6 +54,8 @@ export interface Article {
   html: string;
   /** Body as plain text: for summaries, related links and search. */
   text: string;
+  /** Lead image: an absolute http(s) URL or a site path; for Open Graph and JSON-LD. */
+  image?: string | undefined;
   /** Heading outline of the body, for a table of contents. */
   headings: { depth: number; id: string; text: string }[];
 }

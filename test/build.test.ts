@@ -21,13 +21,19 @@ const archive = {
   ),
 };
 
+/** Article pages under the default permalink: year/month/slug/index.html. */
+function articlePages(files: string[]): string[] {
+  return files.filter((f) => /^\d{4}\/\d{2}\/[^/]+\/index\.html$/.test(f));
+}
+
 describe('build', () => {
   it('builds a folder of bare Markdown files with no config file', async () => {
     const site = await buildArchive({
       'one.md': md({ title: '第一篇', date: '2026-11-20' }, '第一段。'),
       'two.md': md({ title: 'Second', date: '2026-11-21T08:00:00Z' }, 'Body.'),
     });
-    expect(await site.files()).toEqual(['2026/11/one/index.html', '2026/11/two/index.html', '404.html', 'assets/style.css', 'index.html']);
+    expect(articlePages(await site.files())).toEqual(['2026/11/one/index.html', '2026/11/two/index.html']);
+    expect(await site.files()).toEqual(expect.arrayContaining(['404.html', 'assets/style.css', 'index.html', 'feed.xml', 'sitemap.xml', 'robots.txt', '2026/index.html', '2026/11/index.html']));
     const html = await site.read('2026/11/one/index.html');
     expect(html).toMatch(/^<!doctype html>\n<html lang="zh-CN">/);
     expect(html).toContain('<h1>第一篇</h1>');
@@ -38,9 +44,9 @@ describe('build', () => {
   it('renders every part of an article page: meta, body, table, heading ids, related links and ranking lists', async () => {
     const site = await buildArchive(archive);
     const html = await site.read('2026/11/cmb-results/index.html');
-    expect(html).toContain('<p class="kicker">银行</p>');
-    expect(html).toContain('来源: 证券时报');
-    expect(html).toContain('作者: 李明');
+    expect(html).toMatch(/<p class="kicker"><a href="\/categories\/yin-hang\/">银行<\/a><\/p>/);
+    expect(html).toMatch(/来源: <a href="\/sources\/zheng-quan-shi-bao\/">证券时报<\/a>/);
+    expect(html).toMatch(/作者: <a href="\/authors\/li-ming\/">李明<\/a>/);
     expect(html).toContain('<span class="ticker">600036.SH</span>');
     expect(html).toContain('<h2 id="业绩概览">业绩概览</h2>');
     expect(html).toMatch(/<th align="right">2025<\/th>/);
@@ -67,9 +73,9 @@ describe('build', () => {
       'c.md': md({ title: 'C', date: '2018-03-01 07:00' }),
     };
     const shanghai = await buildArchive(files);
-    expect((await shanghai.files()).filter((f) => f.startsWith('2018'))).toEqual(['2018/03/a/index.html', '2018/03/b/index.html', '2018/03/c/index.html']);
+    expect(articlePages(await shanghai.files())).toEqual(['2018/03/a/index.html', '2018/03/b/index.html', '2018/03/c/index.html']);
     const newYork = await buildArchive({ ...files, 'site.yaml': 'timezone: America/New_York\n' });
-    expect((await newYork.files()).filter((f) => f.startsWith('2018'))).toEqual(['2018/02/b/index.html', '2018/03/a/index.html', '2018/03/c/index.html']);
+    expect(articlePages(await newYork.files())).toEqual(['2018/02/b/index.html', '2018/03/a/index.html', '2018/03/c/index.html']);
     expect(await newYork.read('2018/03/c/index.html')).toContain('datetime="2018-03-01T07:00:00-05:00"');
   });
 
@@ -80,10 +86,10 @@ describe('build', () => {
       'future.md': md({ title: '明天', date: '2026-11-28T08:00:00+08:00' }),
     };
     const normal = await buildArchive(files);
-    expect((await normal.files()).filter((f) => f.startsWith('2026'))).toEqual(['2026/11/live/index.html']);
+    expect(articlePages(await normal.files())).toEqual(['2026/11/live/index.html']);
     expect(await normal.read('index.html')).not.toMatch(/草稿|明天/);
     const preview = await buildArchive(files, { drafts: true });
-    expect((await preview.files()).filter((f) => f.startsWith('2026'))).toEqual(['2026/11/draft/index.html', '2026/11/future/index.html', '2026/11/live/index.html']);
+    expect(articlePages(await preview.files())).toEqual(['2026/11/draft/index.html', '2026/11/future/index.html', '2026/11/live/index.html']);
   });
 
   it('honours the base URL path in every internal link', async () => {
@@ -203,5 +209,14 @@ describe('broadsheet new', () => {
     expect((await runCli(['new', '标题', '--slug', 'my-slug', '--content', contentDir, '--now', NOW_ISO])).code).toBe(0);
     expect(existsSync(path.join(contentDir, '2026/11/my-slug.md'))).toBe(true);
     expect((await runCli(['new', '标题', '--slug', '../evil', '--content', contentDir, '--now', NOW_ISO])).code).toBe(2);
+  });
+});
+
+describe('generated pages', () => {
+  it('refuses an alias that shadows a generated listing page, naming the article', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05', category: '银行', aliases: '[/categories/yin-hang/]' }) });
+    const run = await runCli(['build', '--content', contentDir, '--out', path.join(contentDir, '..', 'dist'), '--now', NOW_ISO, '--no-search']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/a\.md: \/categories\/yin-hang\/ is also a page the site generates \(categories\/yin-hang\/index\.html\)/);
   });
 });

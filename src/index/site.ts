@@ -7,6 +7,8 @@ import type { Article, RelatedLink } from '../types.ts';
 import { computeRankings, type Rankings } from './rankings.ts';
 import type { PageViewTable } from './pageviews.ts';
 import { computeRelated } from './related.ts';
+import { computeListings, type Listings } from './listings.ts';
+import { localParts } from '../time.ts';
 
 export interface Site {
   config: Config;
@@ -17,6 +19,7 @@ export interface Site {
   bySlug: Map<string, Article>;
   related: Map<string, RelatedLink[]>;
   rankings: Rankings;
+  listings: Listings;
 }
 
 /** Newest first, then slug: one fixed order whatever order files were read in. */
@@ -95,13 +98,17 @@ export interface SiteResult {
   diagnostics: Diagnostic[];
 }
 
-export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number): SiteResult {
+/** Runs one named step of a stage; the build passes one that records the step's time. */
+export type StepTimer = <T>(step: string, run: () => T) => T;
+
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run()): SiteResult {
   const articles = [...published].sort(byDateDesc);
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const related = computeRelated(articles, { limit: config.lists.related, settings: config.related });
-  const rankings = computeRankings(articles, views, now, config);
+  const related = time('related', () => computeRelated(articles, { limit: config.lists.related, settings: config.related }));
+  const rankings = time('rankings', () => computeRankings(articles, views, now, config));
+  const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {
-    site: { config, now, articles, bySlug, related: related.lists, rankings },
+    site: { config, now, articles, bySlug, related: related.lists, rankings, listings },
     diagnostics: related.diagnostics,
   };
 }

@@ -13,11 +13,11 @@ import { isRecord, type YamlValue } from './yaml.ts';
 
 export const KNOWN_FIELDS = [
   'title', 'date', 'updated', 'slug', 'category', 'tags', 'authors', 'source', 'summary',
-  'headline', 'pick', 'weight', 'draft', 'tickers', 'aliases', 'related',
+  'headline', 'pick', 'weight', 'draft', 'tickers', 'aliases', 'related', 'image',
 ] as const;
 const KNOWN = new Set<string>(KNOWN_FIELDS);
 
-export type ParseSettings = Pick<Config, 'timezone' | 'permalink' | 'language' | 'maxFileBytes' | 'summaryWidth'>;
+export type ParseSettings = Pick<Config, 'timezone' | 'permalink' | 'language' | 'maxFileBytes' | 'summaryWidth' | 'basePath'>;
 
 export interface ParseResult {
   article: Article | undefined;
@@ -120,6 +120,7 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
   const weight = field('weight', (v) => readNumber('weight', v), 0);
   const tickers = field('tickers', (v) => readTextList('tickers', v, true), []).map((t) => t.toUpperCase());
   const aliases = field('aliases', (v) => readTextList('aliases', v, true), []);
+  const image = field<string | undefined>('image', (v) => readImage(v), undefined) || undefined;
   const related = readRelated(data['related'], Object.hasOwn(data, 'related'));
   if (!related.ok) {
     report.error(lineOf('related'), 'frontmatter/related', related.message, related.hint);
@@ -142,7 +143,7 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
 
   let rendered;
   try {
-    rendered = renderMarkdown(split.body, settings.language);
+    rendered = renderMarkdown(split.body, settings.language, settings.basePath);
   } catch (error) {
     const overflow = error instanceof RangeError;
     report.error(split.bodyLine, overflow ? 'markdown/too-deep' : 'markdown/failed', overflow ? 'the Markdown is nested too deeply to parse' : `the Markdown could not be rendered: ${(error as Error).message}`, overflow ? 'flatten nested quotes, lists or brackets' : 'simplify the Markdown around the problem');
@@ -169,11 +170,19 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
     tickers,
     aliases,
     related: related.ok ? { ...related.value, line: Object.hasOwn(data, 'related') ? lineOf('related') : undefined } : { pinned: [], hidden: false, line: undefined },
+    image,
     html: rendered.html,
     text: rendered.text,
     headings: rendered.headings,
   };
   return { article, diagnostics };
+}
+
+function readImage(value: YamlValue): FieldResult<string> {
+  const text = readText('image', value);
+  if (!text.ok || text.value === '') return text;
+  if (/^https?:\/\//i.test(text.value) || (text.value.startsWith('/') && !text.value.startsWith('//'))) return text;
+  return { ok: false, message: `image "${text.value}" must be an http(s) URL or a site path starting with /`, hint: 'e.g. `image: /images/2026/cmb.jpg` or `image: https://cdn.example.com/cmb.jpg`' };
 }
 
 function readRelated(value: YamlValue | undefined, present: boolean): FieldResult<{ pinned: string[]; hidden: boolean }> {

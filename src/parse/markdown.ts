@@ -75,11 +75,26 @@ const sanitizeSchema = {
   },
 };
 
-function createProcessor(language: Language) {
+/**
+ * GFM's extensions (tables, autolink literals, footnotes, strikethrough, task lists)
+ * make micromark 2-3x slower on every document, and most articles use none of them.
+ * Each needs something a document without them never holds: `|` or a delimiter-row
+ * line such as `:--` for a table (`a\n:-` is a one-column table), `~` for
+ * strikethrough, `[^` for a footnote, `[ ]`/`[x]` for a task, and `@`, `www` or
+ * `http` for an autolink literal (`&` and `\` too, since an entity or escape can
+ * spell one out). Without any of these, plain CommonMark gives the very same tree;
+ * test/parse/markdown-gfm.test.ts checks that on thousands of random documents.
+ */
+const GFM_TRIGGER = /[|~@&\\]|\[\^|\[[\sxX]\]|www|https?:|^[ \t>]*[-: \t]*-[-: \t]*$/im;
+
+export function needsGfm(markdown: string): boolean {
+  return GFM_TRIGGER.test(markdown);
+}
+
+function createProcessor(language: Language, gfm: boolean) {
   const labels = FOOTNOTE_LABELS[language];
-  return unified()
-    .use(remarkParse)
-    .use(remarkGfm)
+  const parser = unified().use(remarkParse);
+  return (gfm ? parser.use(remarkGfm) : parser)
     .use(remarkRehype, {
       allowDangerousHtml: true,
       // The sanitizer prefixes every id with user-content-; prefixing here too would double it.
@@ -94,16 +109,35 @@ function createProcessor(language: Language) {
     .freeze();
 }
 
-const processors = new Map<Language, ReturnType<typeof createProcessor>>();
+const processors = new Map<string, ReturnType<typeof createProcessor>>();
 const stringifier = unified().use(rehypeStringify).freeze();
 
-export function renderMarkdown(markdown: string, language: Language): RenderedMarkdown {
-  let processor = processors.get(language);
+/** Milliseconds this thread spent in renderMarkdown: the build reports it as the `markdown` phase. */
+export const markdownClock = { ms: 0 };
+
+/**
+ * `basePath` ('/archive/' for a site served under a subpath): authors link to other
+ * stories by site path (/2024/03/x/), and those links must carry the base path.
+ */
+export function renderMarkdown(markdown: string, language: Language, basePath = '/'): RenderedMarkdown {
+  const start = performance.now();
+  try {
+    return renderMarkdownAs(markdown, language, basePath, needsGfm(markdown));
+  } finally {
+    markdownClock.ms += performance.now() - start;
+  }
+}
+
+/** renderMarkdown with GFM on or off whatever the text holds: for the test that they agree. */
+export function renderMarkdownAs(markdown: string, language: Language, basePath: string, gfm: boolean): RenderedMarkdown {
+  const key = `${language} ${gfm}`;
+  let processor = processors.get(key);
   if (!processor) {
-    processor = createProcessor(language);
-    processors.set(language, processor);
+    processor = createProcessor(language, gfm);
+    processors.set(key, processor);
   }
   const tree = processor.runSync(processor.parse(markdown)) as HastRoot;
+  if (basePath !== '/') prefixSitePaths(tree, basePath);
   const headings: RenderedMarkdown['headings'] = [];
   collectHeadings(tree, headings);
   return { html: stringifier.stringify(tree), text: visibleText(tree), headings };
@@ -156,6 +190,16 @@ function textOf(node: Element | ElementContent): string {
   if (node.type === 'text') return node.value;
   if (node.type === 'element') return node.children.map(textOf).join('');
   return '';
+}
+
+function prefixSitePaths(node: HastRoot | RootContent, basePath: string): void {
+  if (node.type === 'element') {
+    for (const attribute of ['href', 'src'] as const) {
+      const value = node.properties[attribute];
+      if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) node.properties[attribute] = basePath + value.slice(1);
+    }
+  }
+  if ('children' in node) for (const child of node.children) prefixSitePaths(child, basePath);
 }
 
 function safeDecode(text: string): string {

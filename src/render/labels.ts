@@ -30,6 +30,22 @@ export interface Labels {
   latestArticles: string;
   rankingLists: string;
   noArticles: string;
+  categories: string;
+  tag: string;
+  author: string;
+  breadcrumbs: string;
+  olderArticle: string;
+  newerArticle: string;
+  articleCount: (count: number) => string;
+  yearArchive: (year: number) => string;
+  monthArchive: (year: number, month: number) => string;
+  search: string;
+  searchPlaceholder: string;
+  /** Shown on the search page without JavaScript, and when its Pagefind bundle fails to load. */
+  searchNoScript: string;
+  searchUnavailable: string;
+  sections: string;
+  archive: string;
 }
 
 const LABELS: Record<Language, Labels> = {
@@ -61,6 +77,21 @@ const LABELS: Record<Language, Labels> = {
     latestArticles: '最新文章',
     rankingLists: '排行榜',
     noArticles: '暂无文章。',
+    categories: '栏目',
+    tag: '标签',
+    author: '作者',
+    breadcrumbs: '当前位置',
+    olderArticle: '上一篇',
+    newerArticle: '下一篇',
+    articleCount: (count) => `${count} 篇`,
+    yearArchive: (year) => `${year}年`,
+    monthArchive: (year, month) => `${year}年${month}月`,
+    search: '搜索',
+    searchPlaceholder: '搜索文章、公司或代码',
+    searchNoScript: '站内搜索需要启用 JavaScript。',
+    searchUnavailable: '搜索索引尚未生成，暂时无法搜索。',
+    sections: '栏目导航',
+    archive: '档案',
   },
   en: {
     related: 'You may also like',
@@ -90,6 +121,21 @@ const LABELS: Record<Language, Labels> = {
     latestArticles: 'Latest articles',
     rankingLists: 'Rankings',
     noArticles: 'No articles yet.',
+    categories: 'Sections',
+    tag: 'Tag',
+    author: 'By',
+    breadcrumbs: 'You are here',
+    olderArticle: 'Previous story',
+    newerArticle: 'Next story',
+    articleCount: (count) => `${count} ${count === 1 ? 'article' : 'articles'}`,
+    yearArchive: (year) => `${year}`,
+    monthArchive: (year, month) => `${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][month - 1]} ${year}`,
+    search: 'Search',
+    searchPlaceholder: 'Search articles, companies, tickers',
+    searchNoScript: 'Search needs JavaScript.',
+    searchUnavailable: 'The search index has not been built, so search is unavailable.',
+    sections: 'Sections',
+    archive: 'Archive',
   },
 };
 

@@ -36,8 +36,27 @@ export interface LayoutView {
   /** JSON-LD, already serialized safely for a <script> element; empty for none. */
   jsonLd: string;
   footer: string;
+  /** Archive links in the footer: sections, tags, years. */
+  footerLinks: { href: string; text: string }[];
   /** Extra <meta>: e.g. noindex on 404 and redirect pages. */
   robots: string;
+  /** Section links in the header. */
+  nav: { href: string; text: string; current: boolean }[];
+  /** <link rel="alternate"> feeds for this page. */
+  alternates: { type: string; href: string; title: string }[];
+  /** Open Graph and Twitter card values. */
+  og: { type: string; title: string; description: string; image: string; publishedTime: string; modifiedTime: string; section: string };
+  breadcrumbs: { href: string; text: string }[];
+  searchHref: string;
+}
+
+/** A listing entry: title, summary, date, section. */
+export interface Teaser extends LinkItem {
+  summary: string;
+  dateIso: string;
+  dateText: string;
+  category: string;
+  lang: string;
 }
 
 /** Site-relative path ('/2018/03/x/') -> link honouring the base path ('/archive/2018/03/x/'). */
@@ -93,20 +112,62 @@ export function htmlLang(language: Language): string {
   return language;
 }
 
-export function layoutView(config: Config, now: number, cssHref: string, fields: Partial<LayoutView> & { pageTitle: string; canonicalPath: string }): LayoutView {
+export interface LayoutContext {
+  config: Config;
+  now: number;
+  cssHref: string;
+  nav: { path: string; text: string }[];
+  footerLinks: { path: string; text: string }[];
+}
+
+export function layoutView(context: LayoutContext, fields: Partial<LayoutView> & { pageTitle: string; canonicalPath: string }): LayoutView {
+  const { config } = context;
   const labels = labelsFor(config.language);
   const { canonicalPath, ...rest } = fields;
+  const description = fields.description ?? config.description;
   return {
     lang: htmlLang(config.language),
     siteTitle: config.title,
-    description: config.description,
+    description,
     homeHref: hrefFor(config, '/'),
-    cssHref,
+    cssHref: context.cssHref,
     labels,
     jsonLd: '',
-    footer: `© ${localParts(now, config.timezone).year} ${config.title}`,
+    footer: `© ${localParts(context.now, config.timezone).year} ${config.title}`,
+    footerLinks: context.footerLinks.map((item) => ({ href: hrefFor(config, item.path), text: item.text })),
     robots: '',
+    nav: context.nav.map((item) => ({ href: hrefFor(config, item.path), text: item.text, current: item.path === canonicalPath || (canonicalPath.startsWith(item.path) && item.path !== '/') })),
+    alternates: [
+      { type: 'application/rss+xml', href: hrefFor(config, '/feed.xml'), title: `${config.title} RSS` },
+      { type: 'application/atom+xml', href: hrefFor(config, '/atom.xml'), title: `${config.title} Atom` },
+      { type: 'application/feed+json', href: hrefFor(config, '/feed.json'), title: `${config.title} JSON Feed` },
+    ],
+    og: { type: 'website', title: fields.pageTitle, description, image: '', publishedTime: '', modifiedTime: '', section: '' },
+    breadcrumbs: [],
+    searchHref: config.search ? hrefFor(config, '/search/') : '',
     ...rest,
     canonical: absoluteUrl(config, canonicalPath),
   };
+}
+
+export function teaser(config: Config, article: Article): Teaser {
+  return {
+    ...linkItem(config, article),
+    text: article.title,
+    summary: article.summary,
+    dateIso: isoDate(article.date, config),
+    dateText: formatDate(article.date, config),
+    category: article.category ?? '',
+    lang: articleLang(article, config.language),
+  };
+}
+
+/**
+ * The language of an article's own text, for `lang` attributes: an English story on
+ * a Chinese site is read (and hyphenated, and voiced by screen readers) as English.
+ */
+export function articleLang(article: Pick<Article, 'title' | 'summary'>, siteLanguage: Language): string {
+  const sample = article.title + article.summary;
+  if (/\p{Script=Han}/u.test(sample)) return siteLanguage === 'en' ? 'zh' : siteLanguage;
+  return /[A-Za-z]/.test(sample) ? 'en' : siteLanguage;
 }

@@ -1,0 +1,131 @@
+// Syndication and crawler files: RSS 2.0, Atom and JSON Feed (site-wide and per
+// category) through the `feed` package; sitemap index, child sitemaps and a Google
+// News sitemap through the `sitemap` package; robots.txt. Neither format is written
+// by string concatenation: those libraries escape and validate what we would get wrong.
+import { Readable } from 'node:stream';
+import { Feed } from 'feed';
+import { SitemapIndexStream, SitemapStream, streamToPromise, type SitemapItemLoose } from 'sitemap';
+import type { Group } from '../index/listings.ts';
+import type { Site } from '../index/site.ts';
+import type { Article, Page } from '../types.ts';
+import { DAY_MS } from '../time.ts';
+import { absoluteUrl, articleLang, isoDate } from './view.ts';
+
+/** The sitemap protocol's limit of URLs per file. */
+export const SITEMAP_MAX_URLS = 50_000;
+/** Google News sitemaps: articles of the last two days, at most 1,000. */
+export const NEWS_WINDOW_MS = 2 * DAY_MS;
+export const NEWS_MAX_URLS = 1_000;
+
+export async function* syndicationPages(site: Site): AsyncGenerator<Page> {
+  yield* feedPages(site, '/', site.config.title, site.articles);
+  for (const group of site.listings.categories) yield* feedPages(site, `/categories/${group.slug}/`, `${group.name} - ${site.config.title}`, group.articles, group);
+  yield* sitemapPages(site.config.baseUrl, sitemapEntries(site));
+  const news = await newsSitemap(site);
+  if (news) yield { path: 'sitemap-news.xml', content: news };
+  yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
+}
+
+function* feedPages(site: Site, path: string, title: string, articles: readonly Article[], group?: Group): Generator<Page> {
+  const { config } = site;
+  const latest = articles.slice(0, config.feedSize);
+  const link = absoluteUrl(config, path);
+  // A feed's `updated` is its newest entry, not the build time: rebuilding an
+  // unchanged archive must not make every reader re-fetch.
+  const updated = latest.length > 0 ? new Date(Math.max(...latest.map((a) => a.updated ?? a.date))) : new Date(0);
+  const feed = new Feed({
+    id: link,
+    title,
+    description: group ? `${group.name}` : config.description || config.title,
+    link,
+    language: config.language,
+    updated,
+    generator: 'Broadsheet',
+    copyright: `© ${config.title}`,
+    feedLinks: { rss: absoluteUrl(config, `${path}feed.xml`), atom: absoluteUrl(config, `${path}atom.xml`), json: absoluteUrl(config, `${path}feed.json`) },
+  });
+  for (const article of latest) {
+    const url = absoluteUrl(config, article.url);
+    feed.addItem({
+      title: article.title,
+      id: url,
+      link: url,
+      date: new Date(article.updated ?? article.date),
+      published: new Date(article.date),
+      description: article.summary,
+      ...(config.feedContent === 'full' ? { content: article.html } : {}),
+      // The feed package's JSON writer fails on an empty author list: leave it out.
+      ...(article.authors.length > 0 ? { author: article.authors.map((name) => ({ name })) } : {}),
+      category: [...(article.category ? [{ name: article.category }] : []), ...article.tags.map((name) => ({ name }))],
+      ...(article.image ? { image: article.image.startsWith('/') ? absoluteUrl(config, article.image) : article.image } : {}),
+    });
+  }
+  const base = path.replace(/^\//, '');
+  yield { path: `${base}feed.xml`, content: feed.rss2() };
+  yield { path: `${base}atom.xml`, content: feed.atom1() };
+  yield { path: `${base}feed.json`, content: feed.json1() };
+}
+
+export interface SitemapEntry {
+  /** Absolute URL. */
+  url: string;
+  /** ISO date-time, or undefined for listing pages. */
+  lastmod: string | undefined;
+}
+
+/** Every canonical page: home, articles, category and tag listings (first pages only). */
+function sitemapEntries(site: Site): SitemapEntry[] {
+  const { config, listings } = site;
+  const entries: SitemapEntry[] = [{ url: absoluteUrl(config, '/'), lastmod: undefined }];
+  for (const article of site.articles) entries.push({ url: absoluteUrl(config, article.url), lastmod: isoDate(article.updated ?? article.date, config) });
+  for (const group of listings.categories) entries.push({ url: absoluteUrl(config, `/categories/${group.slug}/`), lastmod: undefined });
+  for (const group of listings.tags) entries.push({ url: absoluteUrl(config, `/tags/${group.slug}/`), lastmod: undefined });
+  return entries;
+}
+
+/**
+ * `sitemap.xml` is always an index; its children hold at most `maxUrls` URLs each
+ * (the protocol allows 50,000). Pure apart from the streams the library uses.
+ */
+export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS): AsyncGenerator<Page> {
+  const childUrls: string[] = [];
+  for (let start = 0, n = 1; start < entries.length || n === 1; start += maxUrls, n++) {
+    const chunk = entries.slice(start, start + maxUrls);
+    const stream = new SitemapStream({ hostname: baseUrl });
+    const xml = await streamToPromise(Readable.from(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose)).pipe(stream));
+    const childPath = `sitemaps/sitemap-${n}.xml`;
+    childUrls.push(new URL(childPath, baseUrl).href);
+    yield { path: childPath, content: xml.toString('utf8') };
+    if (start + maxUrls >= entries.length) break;
+  }
+  const index = new SitemapIndexStream();
+  const indexXml = await streamToPromise(Readable.from(childUrls.map((url) => ({ url }))).pipe(index));
+  yield { path: 'sitemap.xml', content: indexXml.toString('utf8') };
+}
+
+/** Undefined when nothing was published in the window: the library (rightly) refuses an empty sitemap. */
+async function newsSitemap(site: Site): Promise<string | undefined> {
+  const { config } = site;
+  const recent = site.articles.filter((a) => a.date > site.now - NEWS_WINDOW_MS && a.date <= site.now).slice(0, NEWS_MAX_URLS);
+  if (recent.length === 0) return undefined;
+  const stream = new SitemapStream({ hostname: config.baseUrl, xmlns: { news: true, xhtml: false, image: false, video: false } });
+  const items: SitemapItemLoose[] = recent.map((article) => ({
+    url: absoluteUrl(config, article.url),
+    news: {
+      publication: { name: config.title, language: newsLanguage(articleLang(article, config.language)) },
+      publication_date: isoDate(article.date, config),
+      title: article.title,
+    },
+  }));
+  return (await streamToPromise(Readable.from(items).pipe(stream))).toString('utf8');
+}
+
+/** Google News wants ISO 639 codes, with zh-cn / zh-tw as its two Chinese forms. */
+function newsLanguage(lang: string): string {
+  return lang.toLowerCase() === 'zh' ? 'zh-cn' : lang.toLowerCase();
+}
+
+function robotsTxt(site: Site, withNews: boolean): string {
+  const news = withNews ? `Sitemap: ${absoluteUrl(site.config, '/sitemap-news.xml')}\n` : '';
+  return `User-agent: *\nAllow: /\n\nSitemap: ${absoluteUrl(site.config, '/sitemap.xml')}\n${news}`;
+}
