@@ -1,11 +1,11 @@
 // The article page and the redirect pages of its old URLs.
 import { localParts, pad } from '../time.ts';
-import type { Article, Page } from '../types.ts';
+import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson } from './view.ts';
 
-export function articlePage(context: RenderContext, article: Article): Page {
+export function articlePage(context: RenderContext, article: Article): PageSpec {
   const { site, config, labels } = context;
   const listings = site.listings;
   const group = listings.categoryOf.get(article.slug);
@@ -53,7 +53,8 @@ export function articlePage(context: RenderContext, article: Article): Page {
 
   return {
     path: outputPathFor(article.url),
-    content: context.renderer.render('article', {
+    template: 'article',
+    data: {
       layout,
       article: {
         title: article.title,
@@ -75,7 +76,7 @@ export function articlePage(context: RenderContext, article: Article): Page {
       sequence: older || newer ? { older: older ? linkItem(config, older) : undefined, newer: newer ? linkItem(config, newer) : undefined } : undefined,
       related,
       aside: asideLists(context, article, article.category),
-    }),
+    },
   };
 }
 
@@ -98,11 +99,11 @@ export function outputPathFor(sitePath: string): string {
   return `${relative}/index.html`;
 }
 
-export function* aliasPages(context: RenderContext, article: Article): Generator<Page> {
+export function* aliasPages(context: RenderContext, article: Article): Generator<PageSpec> {
   const { config } = context;
   const target = absoluteUrl(config, article.url);
   for (const alias of article.aliases) {
     const layout = layoutView(context, { pageTitle: article.title, canonicalPath: article.url, robots: 'noindex' });
-    yield { path: outputPathFor(alias), content: context.renderer.render('redirect', { layout, target, title: article.title }) };
+    yield { path: outputPathFor(alias), template: 'redirect', data: { layout, target, title: article.title } };
   }
 }

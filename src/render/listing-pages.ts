@@ -4,13 +4,13 @@
 // listings (its category, tags, authors, source, year, month).
 import type { Group, TimeGroup } from '../index/listings.ts';
 import { pad } from '../time.ts';
-import type { Page } from '../types.ts';
+import type { PageSpec } from '../types.ts';
 import { asideLists, paginatedPages, type RenderContext } from './pages.ts';
 import { hrefFor, layoutView } from './view.ts';
 
 type GroupKind = 'categories' | 'tags' | 'authors' | 'sources';
 
-export function* listingPages(context: RenderContext): Generator<Page> {
+export function* listingPages(context: RenderContext): Generator<PageSpec> {
   const { listings } = context.site;
   const homeCrumb = { href: hrefFor(context.config, '/'), text: context.labels.home };
   const defaultAside = asideLists(context, undefined, undefined);
@@ -36,7 +36,7 @@ export function* listingPages(context: RenderContext): Generator<Page> {
   yield indexPage(context, 'tags', listings.tags, context.labels.tags);
 }
 
-function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], label: string, aside: ReturnType<typeof asideLists>): Generator<Page> {
+function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], label: string, aside: ReturnType<typeof asideLists>): Generator<PageSpec> {
   const crumbs = [{ href: hrefFor(context.config, '/'), text: context.labels.home }];
   for (const group of groups) {
     const heading = `${label}: ${group.name}`;
@@ -44,7 +44,7 @@ function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], l
   }
 }
 
-function* timePages(context: RenderContext, group: TimeGroup, aside: ReturnType<typeof asideLists>): Generator<Page> {
+function* timePages(context: RenderContext, group: TimeGroup, aside: ReturnType<typeof asideLists>): Generator<PageSpec> {
   const { config, labels } = context;
   const path = group.month === undefined ? `/${group.year}/` : `/${group.year}/${pad(group.month)}/`;
   const heading = group.month === undefined ? labels.yearArchive(group.year) : labels.monthArchive(group.year, group.month);
@@ -53,7 +53,7 @@ function* timePages(context: RenderContext, group: TimeGroup, aside: ReturnType<
   yield* paginatedPages(context, { path, title: `${heading} - ${config.title}`, heading, articles: group.articles, aside, breadcrumbs: crumbs });
 }
 
-function indexPage(context: RenderContext, kind: 'categories' | 'tags', groups: Group[], heading: string): Page {
+function indexPage(context: RenderContext, kind: 'categories' | 'tags', groups: Group[], heading: string): PageSpec {
   const { config, labels } = context;
   const layout = layoutView(context, {
     pageTitle: `${heading} - ${config.title}`,
@@ -63,8 +63,8 @@ function indexPage(context: RenderContext, kind: 'categories' | 'tags', groups: 
   // Most used first, so the index reads like a newsroom's beat list; ties by name.
   const entries = [...groups]
     .sort((a, b) => b.articles.length - a.articles.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((group) => ({ href: hrefFor(config, `/${kind}/${group.slug}/`), text: group.name, count: group.articles.length }));
-  return { path: `${kind}/index.html`, content: context.renderer.render('index', { layout, heading, entries, countLabel: labels.articleCount }) };
+    .map((group) => ({ href: hrefFor(config, `/${kind}/${group.slug}/`), text: group.name, count: labels.articleCount(group.articles.length) }));
+  return { path: `${kind}/index.html`, template: 'index', data: { layout, heading, entries } };
 }
 
 function categoryFeeds(context: RenderContext, group: Group, path: string) {

@@ -4,11 +4,10 @@
 // listing-pages.ts and here.
 import type { Site } from '../index/site.ts';
 import { listsForPage } from '../index/rankings.ts';
-import type { Article, Page } from '../types.ts';
+import type { Article, Page, PageSpec } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
-import type { Renderer } from './templates.ts';
 import { hrefFor, layoutView, listBlock, teaser, type LayoutContext, type LayoutView, type ListBlock, type Teaser } from './view.ts';
 
 export { outputPathFor } from './article-page.ts';
@@ -23,15 +22,13 @@ export interface Assets {
 /** What every page function needs. */
 export interface RenderContext extends LayoutContext {
   site: Site;
-  renderer: Renderer;
   labels: Labels;
 }
 
-export function renderContext(site: Site, renderer: Renderer, assets: Assets): RenderContext {
+export function renderContext(site: Site, assets: Assets): RenderContext {
   const labels = labelsFor(site.config.language);
   return {
     site,
-    renderer,
     config: site.config,
     now: site.now,
     cssHref: assets.cssHref,
@@ -48,8 +45,9 @@ export function renderContext(site: Site, renderer: Renderer, assets: Assets): R
   };
 }
 
-export function* sitePages(site: Site, renderer: Renderer, assets: Assets): Generator<Page> {
-  const context = renderContext(site, renderer, assets);
+/** Every page of the site: assets as bytes, the rest as a template and the data to render it with. */
+export function* sitePages(site: Site, assets: Assets): Generator<Page | PageSpec> {
+  const context = renderContext(site, assets);
   for (const [assetPath, bytes] of assets.files) yield { path: assetPath.replace(/^\//, ''), content: bytes };
   for (const article of site.articles) {
     yield articlePage(context, article);
@@ -101,8 +99,8 @@ export interface Listing {
 }
 
 /** A listing split into pages of `pageSize`: numbered links, previous and next. */
-export function* paginatedPages(context: RenderContext, listing: Listing): Generator<Page> {
-  const { config, labels, renderer } = context;
+export function* paginatedPages(context: RenderContext, listing: Listing): Generator<PageSpec> {
+  const { config, labels } = context;
   const pageCount = Math.max(1, Math.ceil(listing.articles.length / config.pageSize));
   const pagePath = (n: number) => (n === 1 ? listing.path : `${listing.path}page/${n}/`);
   for (let n = 1; n <= pageCount; n++) {
@@ -116,7 +114,8 @@ export function* paginatedPages(context: RenderContext, listing: Listing): Gener
     });
     yield {
       path: outputPathFor(pagePath(n)),
-      content: renderer.render('listing', { layout, heading: listing.heading, items, pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside }),
+      template: 'listing',
+      data: { layout, heading: listing.heading, items, pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside },
     };
   }
 }
@@ -140,25 +139,26 @@ export function pageWindow(current: number, total: number): number[] {
   return [...pages].sort((a, b) => a - b);
 }
 
-function notFoundPage(context: RenderContext): Page {
+function notFoundPage(context: RenderContext): PageSpec {
   const { config, labels } = context;
   const layout = layoutView(context, { pageTitle: `${labels.notFoundTitle} - ${config.title}`, canonicalPath: '/404.html', robots: 'noindex' });
-  return { path: '404.html', content: context.renderer.render('404', { layout, aside: asideLists(context, undefined, undefined) }) };
+  return { path: '404.html', template: '404', data: { layout, aside: asideLists(context, undefined, undefined) } };
 }
 
 /** /search/: Pagefind's UI over the bundle src/search.ts writes to /pagefind/; reads ?q= from the header's search box. */
-function searchPage(context: RenderContext): Page {
+function searchPage(context: RenderContext): PageSpec {
   const { config, labels } = context;
   const layout = layoutView(context, { pageTitle: `${labels.search} - ${config.title}`, canonicalPath: '/search/', robots: 'noindex' });
   return {
     path: 'search/index.html',
-    content: context.renderer.render('search', {
+    template: 'search',
+    data: {
       layout,
       heading: labels.search,
       bundle: hrefFor(config, '/pagefind/'),
       basePath: config.basePath,
       noScript: labels.searchNoScript,
       unavailable: labels.searchUnavailable,
-    }),
+    },
   };
 }
