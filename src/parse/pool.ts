@@ -1,0 +1,140 @@
+// Parses every source file, on worker threads when the archive is big enough to
+// pay for them. Each worker holds its own frozen Markdown processors; files go out
+// in batches, results come back as plain Article objects (structured clone) and are
+// put back in source order, so the output and the order of diagnostics never depend
+// on the worker count or on which worker finished first.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.ts';
+import type { Diagnostic } from '../errors.ts';
+import type { Article, SourceFile } from '../types.ts';
+import type { ParseResult } from './article.ts';
+
+/** Below this many files a build parses on the main thread: starting a worker costs more than it saves. */
+export const MIN_FILES_FOR_WORKERS = 200;
+/** Files per message: large enough that messaging is noise, small enough to balance the workers. */
+const MAX_BATCH = 128;
+const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
+
+export interface ParseAllOptions {
+  /**
+   * Worker threads; 0 parses on the main thread. Default: the `BROADSHEET_WORKERS`
+   * environment variable, else one per core, and 0 below MIN_FILES_FOR_WORKERS files.
+   */
+  workers?: number | undefined;
+  /** How diagnostics name a file (relative to the working directory). */
+  displayPath: (sourcePath: string) => string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ParseAllResult {
+  /** One per source, in source order: what the build cache stores. */
+  results: ParseResult[];
+  /** In source order; files with errors are left out. */
+  articles: Article[];
+  /** In source order, each file's in the order found. */
+  diagnostics: Diagnostic[];
+  /** Thread time spent in Markdown and in everything else (frontmatter, fields, summary), summed over threads. */
+  markdownMs: number;
+  frontmatterMs: number;
+  workers: number;
+}
+
+/** What a worker is sent: settings once, then batches. */
+export interface WorkerBatch {
+  id: number;
+  items: { source: SourceFile; display: string }[];
+}
+export interface WorkerReply {
+  id: number;
+  results: ParseResult[];
+  totalMs: number;
+  markdownMs: number;
+}
+
+/** The worker count a build uses for `files` files when the caller did not say. */
+export function defaultWorkerCount(files: number, env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = env['BROADSHEET_WORKERS'];
+  if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
+  return files < MIN_FILES_FOR_WORKERS ? 0 : availableParallelism();
+}
+
+export async function parseAll(sources: readonly SourceFile[], config: Config, options: ParseAllOptions): Promise<ParseAllResult> {
+  const requested = options.workers ?? defaultWorkerCount(sources.length);
+  const workers = Math.max(0, Math.min(requested, Math.ceil(sources.length / 16)));
+  const results: ParseResult[] = new Array(sources.length);
+  let markdownMs = 0;
+  let totalMs = 0;
+  if (workers === 0) {
+    // Loaded only here: with workers, the main thread never pays for the Markdown stack.
+    const { parseArticle } = await import('./article.ts');
+    const { markdownClock } = await import('./markdown.ts');
+    const before = markdownClock.ms;
+    const start = performance.now();
+    sources.forEach((source, index) => {
+      results[index] = parseArticle(source, config, options.displayPath(source.path));
+      if (index % 500 === 0) options.onProgress?.(index, sources.length);
+    });
+    totalMs = performance.now() - start;
+    markdownMs = markdownClock.ms - before;
+  } else {
+    const times = await parseOnWorkers(sources, config, workers, options, results);
+    totalMs = times.totalMs;
+    markdownMs = times.markdownMs;
+  }
+  const articles: Article[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const result of results) {
+    diagnostics.push(...result.diagnostics);
+    if (result.article) articles.push(result.article);
+  }
+  return { results, articles, diagnostics, markdownMs, frontmatterMs: totalMs - markdownMs, workers };
+}
+
+async function parseOnWorkers(sources: readonly SourceFile[], config: Config, count: number, options: ParseAllOptions, results: ParseResult[]) {
+  const batchSize = Math.max(8, Math.min(MAX_BATCH, Math.ceil(sources.length / (count * 8))));
+  const batches: { start: number; end: number }[] = [];
+  for (let start = 0; start < sources.length; start += batchSize) batches.push({ start, end: Math.min(sources.length, start + batchSize) });
+  let nextBatch = 0;
+  let done = 0;
+  let totalMs = 0;
+  let markdownMs = 0;
+
+  const run = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      let pending: number | undefined;
+      const send = () => {
+        const batch = batches[nextBatch];
+        if (!batch) {
+          pending = undefined;
+          return resolve();
+        }
+        pending = nextBatch++;
+        const items = [];
+        for (let i = batch.start; i < batch.end; i++) items.push({ source: sources[i]!, display: options.displayPath(sources[i]!.path) });
+        worker.postMessage({ id: pending, items } satisfies WorkerBatch);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        const batch = batches[reply.id]!;
+        reply.results.forEach((result, offset) => (results[batch.start + offset] = result));
+        totalMs += reply.totalMs;
+        markdownMs += reply.markdownMs;
+        done += reply.results.length;
+        options.onProgress?.(done, sources.length);
+        send();
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (pending !== undefined) reject(new Error(`a parse worker stopped before finishing its files (exit code ${code})`));
+      });
+      send();
+    });
+
+  const pool = Array.from({ length: count }, () => new Worker(WORKER_ENTRY, { workerData: { config } }));
+  try {
+    await Promise.all(pool.map(run));
+  } finally {
+    await Promise.all(pool.map((worker) => worker.terminate()));
+  }
+  return { totalMs, markdownMs };
+}

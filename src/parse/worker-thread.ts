@@ -1,0 +1,21 @@
+// One parse worker: parses the batches the pool sends, with its own frozen Markdown
+// processors, and replies with plain results (structured clone) and thread times.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config.ts';
+import { parseArticle } from './article.ts';
+import { markdownClock } from './markdown.ts';
+import type { WorkerBatch, WorkerReply } from './pool.ts';
+
+const { config } = workerData as { config: Config };
+
+parentPort!.on('message', ({ id, items }: WorkerBatch) => {
+  const start = performance.now();
+  const before = markdownClock.ms;
+  const results = items.map(({ source, display }) => {
+    // A Buffer arrives as a plain Uint8Array; parseArticle reads it as a Buffer.
+    const bytes = Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
+    return parseArticle({ ...source, bytes }, config, display);
+  });
+  const reply: WorkerReply = { id, results, totalMs: performance.now() - start, markdownMs: markdownClock.ms - before };
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,62 @@
+// The parse pool: the same site and the same diagnostics whatever the worker count.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { build } from '../../src/build.ts';
+import { ContentErrors } from '../../src/errors.ts';
+import { defaultWorkerCount, MIN_FILES_FOR_WORKERS } from '../../src/parse/pool.ts';
+import { listFiles, md, NOW, tempDir, writeArchive } from '../helpers.ts';
+
+const SAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
+
+async function buildWith(workers: number): Promise<Map<string, Buffer>> {
+  const outDir = path.join(await tempDir(), 'dist');
+  // The search index is left out: it is made from these same pages, and slow.
+  await build({ contentDir: SAMPLE, outDir, now: NOW, workers, search: false });
+  const tree = new Map<string, Buffer>();
+  for (const file of await listFiles(outDir)) tree.set(file, await readFile(path.join(outDir, file)));
+  return tree;
+}
+
+describe('parse pool', () => {
+  it('builds the sample archive byte for byte the same on the main thread, 1 worker and 2 workers', async () => {
+    const [inline, one, two] = await Promise.all([buildWith(0), buildWith(1), buildWith(2)]);
+    expect(inline.size).toBeGreaterThan(69);
+    expect([...one.keys()]).toEqual([...inline.keys()]);
+    expect([...two.keys()]).toEqual([...inline.keys()]);
+    for (const [file, bytes] of inline) {
+      expect(one.get(file)?.equals(bytes), file).toBe(true);
+      expect(two.get(file)?.equals(bytes), file).toBe(true);
+    }
+  }, 60_000);
+
+  it('reports the same problems in the same order with and without workers', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) {
+      const n = String(i).padStart(2, '0');
+      files[`2026/11/story-${n}.md`] =
+        i % 7 === 3 ? md({ title: `第${n}篇`, date: '2026-02-30' })
+        : i % 7 === 5 ? md({ title: `第${n}篇`, date: '2026-11-01', colour: 'red' })
+        : i % 11 === 4 ? '---\ntitle: [broken\n---\n'
+        : md({ title: `第${n}篇`, date: '2026-11-01' }, `正文 ${n}。`);
+    }
+    const contentDir = await writeArchive(files);
+    const problems = async (workers: number) => {
+      const error = await build({ contentDir, outDir: path.join(contentDir, '..', `dist-${workers}`), now: NOW, workers, search: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ContentErrors);
+      return (error as ContentErrors).diagnostics;
+    };
+    const inline = await problems(0);
+    expect(inline.length).toBeGreaterThan(8);
+    expect(await problems(2)).toEqual(inline);
+    expect(await problems(3)).toEqual(inline);
+  }, 60_000);
+
+  it('stays on the main thread for small archives unless told otherwise', () => {
+    expect(defaultWorkerCount(MIN_FILES_FOR_WORKERS - 1, {})).toBe(0);
+    expect(defaultWorkerCount(MIN_FILES_FOR_WORKERS, {})).toBeGreaterThan(0);
+    expect(defaultWorkerCount(10, { BROADSHEET_WORKERS: '2' })).toBe(2);
+    expect(defaultWorkerCount(10_000, { BROADSHEET_WORKERS: '0' })).toBe(0);
+  });
+});

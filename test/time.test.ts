@@ -1,0 +1,36 @@
+// localParts caches zone offsets by hour; it must agree with Intl everywhere,
+// transitions included (DST, Shanghai's 1940s and 1986-91 summer time, Samoa's
+// skipped day, Lord Howe's half-hour shift, Kathmandu's +05:45).
+import { describe, expect, it } from 'vitest';
+import { localParts } from '../src/time.ts';
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function byIntl(epochMs: number, timeZone: string) {
+  const parts: Record<string, number> = {};
+  let format = formats.get(timeZone);
+  if (!format) formats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })));
+  for (const part of format.formatToParts(new Date(epochMs))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  return { year: parts['year'], month: parts['month'], day: parts['day'], hour: parts['hour'], minute: parts['minute'], second: parts['second'] };
+}
+
+describe('localParts', () => {
+  it('agrees with Intl across transitions, every 47 minutes and a few seconds', () => {
+    const spans = [['Asia/Shanghai', 1940, 1942], ['Asia/Shanghai', 1986, 1988], ['Pacific/Apia', 2011, 2012], ['Australia/Lord_Howe', 1991, 1992],
+      ['America/New_York', 2024, 2025], ['Asia/Kathmandu', 1985, 1987], ['Europe/Dublin', 1971, 1972]] as const;
+    const wrong: string[] = [];
+    for (const [zone, from, to] of spans) {
+      for (let t = Date.UTC(from, 0, 1); t < Date.UTC(to, 0, 1); t += 47 * 60_000 + 3_001) {
+        const [ours, intl] = [JSON.stringify(localParts(t, zone)), JSON.stringify(byIntl(t, zone))];
+        if (ours !== intl) wrong.push(`${zone} ${new Date(t).toISOString()}: ${ours} but Intl says ${intl}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('agrees with Intl before 1970, at odd milliseconds and far from today', () => {
+    for (const t of [-1, -999, -1000, -1001, Date.UTC(1900, 0, 1) - 1, Date.UTC(1000, 0, 3), Date.UTC(9999, 11, 29), 1_700_000_000_123]) {
+      for (const zone of ['Asia/Shanghai', 'America/Sao_Paulo', 'UTC']) expect(localParts(t, zone), `${zone} ${t}`).toEqual(byIntl(t, zone));
+    }
+  });
+});
