@@ -11,13 +11,17 @@ import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
 import { pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
-import { assembleSite, checkCollisions, publishedArticles, type Site } from './index/site.ts';
+import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { loadSources } from './load.ts';
-import { parseArticle } from './parse/article.ts';
-import { sitePages, type Assets } from './render/pages.ts';
+import { parseAll } from './parse/pool.ts';
+import { syndicationPages } from './render/feeds.ts';
+import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
 import { createRenderer } from './render/templates.ts';
+import { indexSite } from './search.ts';
 import type { Article, Page } from './types.ts';
-import { openSiteWriter } from './write.ts';
+import { timeEachAsync } from './timing.ts';
+import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
+import { DuplicatePage, openSiteWriter } from './write.ts';
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
@@ -35,8 +39,37 @@ export interface BuildOptions {
   /** false: stop after indexing, render nothing (`check`). Default true. */
   render?: boolean;
   templatesDir?: string;
+  /**
+   * Worker threads for parsing; 0 parses on the main thread. Default: BROADSHEET_WORKERS,
+   * else one per core, and 0 for archives under 200 files. Output never depends on it.
+   */
+  workers?: number;
+  /** false: no search: no Pagefind index, no /search/ page, no header box (`--no-search`). Default true. */
+  search?: boolean;
+  /**
+   * true: use the persistent cache under `cacheDir`. The CLI turns it on (unless
+   * --no-cache); for the API it is off by default, so a test never leaves state behind.
+   */
+  cache?: boolean;
+  /** Where the cache lives. Default `.cache/broadsheet` in the working directory. */
+  cacheDir?: string;
+  /**
+   * In-memory cache kept by a long-running caller (the dev server) across builds:
+   * parsed articles and rendered pages, reused under the same rules as the disk cache.
+   */
+  session?: BuildSession;
   /** Called as each stage starts and as long stages advance; the CLI shows it on a terminal. */
   onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface BuildSession {
+  parseKey: string;
+  articles: Map<string, CachedParse>;
+  pages: Map<string, { fingerprint: string; content: string | Buffer }>;
+}
+
+export function createSession(): BuildSession {
+  return { parseKey: '', articles: new Map(), pages: new Map() };
 }
 
 export interface StageTiming {
@@ -56,6 +89,12 @@ export interface BuildResult {
   pages: Page[] | undefined;
   /** A note for the user, such as "no page-view data: ranking by recency". */
   notes: string[];
+  /** Source files parsed by this build; the others came from the cache. */
+  filesParsed: number;
+  /** Pages the cache let this build take from the previous site without rendering. */
+  pagesReused: number;
+  /** True when every input matched the last build into this folder: nothing was written. */
+  unchanged: boolean;
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -77,19 +116,43 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
 
   if (!existsSync(contentDir)) throw new UsageError(`the content folder ${options.contentDir} does not exist (pass --content DIR)`);
-  const config = await timed('config', () => loadConfig(contentDir, { baseUrl: options.baseUrl }, diagnostics));
+  const config = await timed('config', () => loadConfig(contentDir, { baseUrl: options.baseUrl, search: options.search }, diagnostics));
   stopIfErrors();
 
   const sources = await timed('load', () => loadSources(contentDir));
 
-  const parsed = await timed('parse', () => {
-    const articles: Article[] = [];
-    sources.forEach((source, index) => {
-      const result = parseArticle(source, config, shown(source.path));
-      diagnostics.add(result.diagnostics);
-      if (result.article) articles.push(result.article);
-      if (index % 500 === 0) progress('parse', index, sources.length);
+  const cache = options.cache === true ? openCache(options, config, contentDir) : undefined;
+
+  // On worker threads for large archives; results and diagnostics come back in source
+  // order. Files whose bytes the cache has seen skip parsing altogether.
+  let filesParsed = 0;
+  const parsed = await timed('parse', async () => {
+    const session = options.session;
+    if (session) {
+      const key = parseKeyFor(config, contentDir);
+      if (session.parseKey !== key) Object.assign(session, { parseKey: key, articles: new Map(), pages: new Map() });
+    }
+    const previous = cache?.store.previous.articles ?? session?.articles;
+    const fresh = previous ? sources.filter((s) => previous.get(s.path)?.hash !== s.hash || previous.get(s.path)?.displayPath !== shown(s.path)) : sources;
+    filesParsed = fresh.length;
+    const result = await parseAll(fresh, config, {
+      workers: options.workers,
+      displayPath: shown,
+      onProgress: (done, total) => progress('parse', done, total),
     });
+    // Thread time summed over the workers, so together they may exceed the parse stage.
+    timings.push({ stage: 'frontmatter', ms: result.frontmatterMs }, { stage: 'markdown', ms: result.markdownMs });
+    const freshByPath = new Map(fresh.map((source, index) => [source.path, result.results[index]!]));
+    const entries = new Map<string, CachedParse>();
+    const articles: Article[] = [];
+    for (const source of sources) {
+      const parse = freshByPath.get(source.path) ?? previous!.get(source.path)!.result;
+      entries.set(source.path, { hash: source.hash, displayPath: shown(source.path), result: parse });
+      diagnostics.add(parse.diagnostics);
+      if (parse.article) articles.push(parse.article);
+    }
+    if (cache && fresh.length > 0) await cache.store.saveArticles(entries, cache.parseKey);
+    if (session) session.articles = entries;
     return articles;
   });
 
@@ -110,7 +173,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return result.table;
   });
 
-  const { site, diagnostics: indexDiagnostics } = await timed('index', () => assembleSite(published, views, config, options.now));
+  const step: StepTimer = (stage, run) => {
+    const start = performance.now();
+    const value = run();
+    timings.push({ stage, ms: performance.now() - start });
+    return value;
+  };
+  const { site, diagnostics: indexDiagnostics } = await timed('index', () => assembleSite(published, views, config, options.now, step));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   if (site.rankings.viewsFallback && published.length > 0) {
@@ -126,6 +195,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     pageCount: 0,
     pages: undefined,
     notes,
+    pagesReused: 0,
+    unchanged: false,
+    filesParsed,
   };
   if (options.render === false) return result;
 
@@ -133,28 +205,109 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const renderer = createRenderer(templatesDir);
   const assets = await loadAssets(templatesDir, config);
   const estimatedPages = published.length + Math.ceil(published.length / config.pageSize) + 2;
+  const allPages = async function* () {
+    yield* sitePages(site, assets);
+    yield* syndicationPages(site);
+  };
 
   if (options.write === false) {
-    result.pages = await timed('render', () => [...sitePages(site, renderer, assets)]);
+    const session = options.session;
+    const templatesKey = session ? digest(session.parseKey, folderFingerprint(templatesDir)) : '';
+    result.pages = await timed('render', async () => {
+      const pages: Page[] = [];
+      const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
+      for await (const page of allPages()) {
+        if (!('template' in page)) {
+          pages.push(page);
+          continue;
+        }
+        const fingerprint = session ? digest(templatesKey, page.template, JSON.stringify(page.data)) : '';
+        const before = session?.pages.get(page.path);
+        const content = before && before.fingerprint === fingerprint ? before.content : renderer.render(page.template, page.data);
+        if (before && before.content === content) result.pagesReused++;
+        if (session) rendered.set(page.path, { fingerprint, content });
+        pages.push({ path: page.path, content });
+      }
+      if (session) session.pages = rendered;
+      return pages;
+    });
     result.pageCount = result.pages.length;
+    return result;
+  }
+
+  // Everything a build reads: when it all matches the last build into this folder,
+  // that site is already what this build would write.
+  const inputs = cache ? digest(cache.parseKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(templatesDir), await fileDigest(path.join(contentDir, 'data', 'pageviews.csv')), await fileDigest(path.join(contentDir, 'data', 'pageviews.json')), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
+  if (cache && inputs === cache.store.previous.inputs && existsSync(path.resolve(options.outDir))) {
+    result.pageCount = cache.store.previous.pages.size;
+    result.unchanged = true;
     return result;
   }
 
   await timed('render+write', async () => {
     const writer = await openSiteWriter(options.outDir);
+    const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
+    const records = new Map<string, PageRecord>();
+    // The tool's code renders too (escaping, helpers): a new version re-renders everything.
+    const templatesKey = cache ? digest(cache.parseKey, folderFingerprint(templatesDir)) : '';
+    // Time spent producing pages, as opposed to writing them: the `render` step.
+    const rendering = { ms: 0 };
     try {
-      for (const page of sitePages(site, renderer, assets)) {
-        await writer.write(page);
+      for await (const page of timeEachAsync(allPages(), rendering)) {
+        const isSpec = 'template' in page;
+        const fingerprint = cache ? (isSpec ? digest(templatesKey, page.template, JSON.stringify(page.data)) : digest(page.content)) : '';
+        const before = previousPages.get(page.path);
+        if (cache && before?.fingerprint === fingerprint && (await writer.reuse(page.path, before.size))) {
+          records.set(page.path, before);
+          result.pagesReused++;
+          continue;
+        }
+        const start = performance.now();
+        const content = isSpec ? renderer.render(page.template, page.data) : page.content;
+        rendering.ms += performance.now() - start;
+        await writer.write({ path: page.path, content });
+        records.set(page.path, { fingerprint, size: Buffer.byteLength(content) });
         if (writer.pagesWritten % 500 === 0) progress('render+write', writer.pagesWritten, estimatedPages);
       }
-      await writer.commit();
+      timings.push({ stage: 'render', ms: rendering.ms });
+      // The search index is built in the staging folder before the swap; its time is
+      // its own stage ('search') and also counts inside render+write.
+      await writer.commit(!config.search ? undefined : (dir) => timed('search', async () => void (await indexSite(dir))));
     } catch (error) {
       await writer.abort();
+      if (error instanceof DuplicatePage) throw new ContentErrors([duplicatePageDiagnostic(error.pagePath, published, shown)]);
       throw error;
     }
+    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir);
     result.pageCount = writer.pagesWritten;
   });
   return result;
+}
+
+/** Everything a parsed article depends on besides its bytes: the tool's code and the settings parsing reads. */
+function parseKeyFor(config: Config, contentDir: string): string {
+  return digest(toolVersion(), JSON.stringify({ timezone: config.timezone, permalink: config.permalink, language: config.language, maxFileBytes: config.maxFileBytes, summaryWidth: config.summaryWidth, basePath: config.basePath, contentDir }));
+}
+
+function openCache(options: BuildOptions, config: Config, contentDir: string) {
+  const parseKey = parseKeyFor(config, contentDir);
+  return { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) };
+}
+
+/**
+ * Article URLs and aliases were checked against each other before rendering; what
+ * is left is one of them shadowing a page the site itself generates (a listing,
+ * feed or archive page). Name the article that claims it.
+ */
+function duplicatePageDiagnostic(pagePath: string, articles: readonly Article[], shown: (file: string) => string): Diagnostic {
+  for (const article of articles) {
+    for (const claimed of [article.url, ...article.aliases]) {
+      if (outputPathFor(claimed) === pagePath) {
+        return { severity: 'error', file: shown(article.sourcePath), line: undefined, code: 'site/path-collision', message: `${claimed} is also a page the site generates (${pagePath})`, hint: 'choose another slug or alias; /categories/, /tags/, /authors/, /sources/, /page/ and /YYYY/ are taken' };
+      }
+    }
+  }
+  return { severity: 'error', file: '(site)', line: undefined, code: 'site/path-collision', message: `two pages were built for ${pagePath}`, hint: 'check permalink and aliases for paths that overlap generated pages' };
 }
 
 /** Theme files under templates/assets/, served at /assets/. */

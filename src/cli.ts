@@ -11,10 +11,11 @@ export const EXIT_CONTENT = 1;
 export const EXIT_USAGE = 2;
 
 const USAGE = `Usage:
-  broadsheet build [--content DIR] [--out DIR] [--now ISO-8601] [--base-url URL] [--drafts] [--templates DIR] [--verbose]
+  broadsheet build [--content DIR] [--out DIR] [--now ISO-8601] [--base-url URL] [--drafts] [--templates DIR] [--no-search] [--no-cache] [--verbose]
   broadsheet check [--content DIR] [--now ISO-8601] [--drafts] [--verbose]
   broadsheet new "<title>" [--category C] [--slug S] [--content DIR] [--now ISO-8601]
   broadsheet related <slug> [--content DIR] [--now ISO-8601] [--drafts]
+  broadsheet dev [--content DIR] [--port 4000] [--host 127.0.0.1] [--templates DIR] [--drafts] [--now ISO-8601]
 
 Build time: --now, else SOURCE_DATE_EPOCH (seconds), else the clock.
 Exit codes: 0 done, 1 content errors, 2 usage errors.`;
@@ -28,10 +29,12 @@ const COMMON = {
 } as const satisfies ParseArgsConfig['options'];
 
 const COMMANDS = {
-  build: { ...COMMON, out: { type: 'string', default: 'dist' }, 'base-url': { type: 'string' }, templates: { type: 'string' } },
+  // Node 20's parseArgs has no negated flags, so --no-search is a flag of its own.
+  build: { ...COMMON, out: { type: 'string', default: 'dist' }, 'base-url': { type: 'string' }, templates: { type: 'string' }, 'no-search': { type: 'boolean', default: false }, 'no-cache': { type: 'boolean', default: false } },
   check: { ...COMMON, 'base-url': { type: 'string' } },
   new: { ...COMMON, category: { type: 'string' }, slug: { type: 'string' } },
   related: { ...COMMON },
+  dev: { ...COMMON, port: { type: 'string', default: '4000' }, host: { type: 'string', default: '127.0.0.1' }, templates: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 export interface Io {
@@ -76,6 +79,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await createArticle(parsed.positionals, flags, now, io);
       case 'related':
         return await explainCommand(parsed.positionals, flags, now, io);
+      case 'dev': {
+        // Loaded only for `dev`: other commands never pay for chokidar and the server.
+        const { devCommand } = await import('./dev/command.ts');
+        const fixedNow = flags['now'] !== undefined || (io.env['SOURCE_DATE_EPOCH'] ?? '') !== '' ? now : undefined;
+        return await devCommand(parsed.positionals, flags, fixedNow, io);
+      }
     }
     return EXIT_USAGE;
   } catch (error) {
@@ -120,6 +129,8 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
     drafts: flags['drafts'] === true,
     render: command === 'build',
     templatesDir: flags['templates'] as string | undefined,
+    search: flags['no-search'] !== true,
+    cache: flags['no-cache'] !== true,
     onProgress: (stage, done, total) => io.progress(total > 0 ? `${stage} ${done}/${total}` : `${stage}...`),
   });
   io.progress('');
@@ -127,8 +138,12 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
   for (const note of result.notes) io.err(`note: ${note}`);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (command === 'check') io.out(`Checked ${result.articleCount} articles: no errors (${seconds} s)`);
-  else io.out(`Built ${result.articleCount} articles into ${flags['out']} (${result.pageCount} files) in ${seconds} s`);
-  if (flags['verbose']) for (const t of result.timings) io.err(`  ${t.stage.padEnd(14)} ${t.ms.toFixed(0).padStart(7)} ms`);
+  else if (result.unchanged) io.out(`Nothing changed since the last build of ${flags['out']} (${seconds} s)`);
+  else io.out(`Built ${result.articleCount} articles into ${flags['out']} (${result.pageCount} files${result.pagesReused > 0 ? `, ${result.pagesReused} unchanged` : ''}) in ${seconds} s`);
+  if (flags['verbose']) {
+    for (const t of result.timings) io.err(`  ${t.stage.padEnd(14)} ${t.ms.toFixed(0).padStart(7)} ms`);
+    io.err(`  ${'peak RSS'.padEnd(14)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MB`);
+  }
   return EXIT_OK;
 }
 

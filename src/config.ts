@@ -102,7 +102,7 @@ export const defaultConfig: Config = {
   lists: { related: 8, mostRead: 10, trending: 10, headlines: 10, recommended: 3, latest: 10 },
   related: {
     halfLifeDays: 30,
-    minScore: 0.04,
+    minScore: 0.05,
     weights: { title: 3, body: 1.5, tags: 2, category: 1, tickers: 3, authors: 0.5 },
   },
   rankings: { mostReadDays: 7, trendingHalfLifeHours: 24, headlineWindowHours: 24 },

@@ -72,3 +72,14 @@ export interface Page {
   path: string;
   content: string | Buffer;
 }
+
+/**
+ * A page still to be rendered: a template and the exact data it shows. The data is
+ * the page's whole dependency set, which is what lets an incremental build skip
+ * pages whose data did not change.
+ */
+export interface PageSpec {
+  path: string;
+  template: string;
+  data: object;
+}

@@ -2,7 +2,7 @@
 // swap. A failed or interrupted build never leaves a half-written site: the previous
 // one stays in place until the new one is whole. Nothing is written outside the
 // output folder, whatever a page path says.
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from './types.ts';
 
@@ -26,11 +26,28 @@ export function resolveInside(root: string, pagePath: string): string {
   return target;
 }
 
+/** Two pages claimed one file: an alias or slug that shadows a page the site generates. */
+export class DuplicatePage extends Error {
+  override readonly name = 'DuplicatePage';
+  constructor(readonly pagePath: string) {
+    super(`two pages were built for ${pagePath}`);
+  }
+}
+
 export interface SiteWriter {
   /** Adds one page to the new site. Rejects a duplicate path: two pages must never race for one file. */
   write(page: Page): Promise<void>;
-  /** Swaps the new site in. */
-  commit(): Promise<void>;
+  /**
+   * Swaps the new site in. `beforeSwap` runs once every page is on disk, with the
+   * staging folder, so a step that reads the finished site (the search index) adds
+   * to it before anyone can see it; if that step throws, nothing is swapped.
+   */
+  commit(beforeSwap?: (stagingDir: string) => Promise<void>): Promise<void>;
+  /**
+   * Takes `pagePath` unchanged from the current site (a hard link: no bytes copied)
+   * when it is there with `size` bytes; false when it is not, and the caller renders.
+   */
+  reuse(pagePath: string, size: number): Promise<boolean>;
   /** Throws the new site away; the old one stays. */
   abort(): Promise<void>;
   readonly pagesWritten: number;
@@ -68,7 +85,7 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
       if (failure) throw failure;
       const target = resolveInside(stagingDir, page.path);
       const key = path.relative(stagingDir, target);
-      if (written.has(key)) throw new Error(`two pages were built for ${page.path}`);
+      if (written.has(key)) throw new DuplicatePage(page.path);
       written.add(key);
       const job = writeOne(target, page.content).catch((error) => {
         failure ??= error;
@@ -77,9 +94,30 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
       void job.finally(() => inFlight.delete(job));
       if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
     },
-    async commit() {
+    async reuse(pagePath, size) {
+      if (failure) throw failure;
+      const target = resolveInside(stagingDir, pagePath);
+      const key = path.relative(stagingDir, target);
+      if (written.has(key)) throw new DuplicatePage(pagePath);
+      const current = resolveInside(finalDir, pagePath);
+      try {
+        if ((await stat(current)).size !== size) return false;
+        const dir = path.dirname(target);
+        if (!createdDirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          createdDirs.add(dir);
+        }
+        await link(current, target).catch(() => copyFile(current, target));
+      } catch {
+        return false;
+      }
+      written.add(key);
+      return true;
+    },
+    async commit(beforeSwap) {
       await Promise.all(inFlight);
       if (failure) throw failure;
+      if (beforeSwap) await beforeSwap(stagingDir);
       const previousDir = path.join(parent, `.${base}.old-${process.pid}`);
       let hadPrevious = true;
       try {

@@ -69,8 +69,20 @@ export function absoluteUrl(config: Config, sitePath: string): string {
   return new URL(sitePath.replace(/^\//, ''), config.baseUrl).href;
 }
 
+// Every page lists some forty articles in its side column; cutting each title by
+// grapheme is the costliest part of building page data, so each article's link is
+// made once per config and shared (it is never mutated).
+const linkItems = new WeakMap<Config, WeakMap<Article, LinkItem>>();
+
 export function linkItem(config: Config, article: Article): LinkItem {
-  return { href: hrefFor(config, article.url), text: truncateToWidth(article.title, config.listTitleWidth), title: article.title };
+  let forConfig = linkItems.get(config);
+  if (!forConfig) linkItems.set(config, (forConfig = new WeakMap()));
+  let item = forConfig.get(article);
+  if (!item) {
+    item = { href: hrefFor(config, article.url), text: truncateToWidth(article.title, config.listTitleWidth), title: article.title };
+    forConfig.set(article, item);
+  }
+  return item;
 }
 
 export function listBlock(config: Config, key: string, label: string, articles: Article[], numbered = false): ListBlock | undefined {

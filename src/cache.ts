@@ -1,0 +1,142 @@
+// The persistent build cache under .cache/broadsheet/ (git-ignored; CI may restore
+// it between runs). It remembers two things, and nothing it remembers can change
+// what a build writes, only how much work the build does:
+//
+// 1. Parsed articles by source path and content hash, so an unchanged file skips
+//    frontmatter and Markdown. The entries are keyed by everything parsing reads
+//    (the tool's own code, the parse settings): change either and they are dropped.
+// 2. For the output folder, each page's fingerprint: a hash of the template name and
+//    the exact data it was rendered from (or, for feeds and assets, of its bytes).
+//    A page whose fingerprint is unchanged is not rendered again; its file from the
+//    previous build is hard-linked into the new site. Dependencies need no separate
+//    bookkeeping: whatever another article contributes to a page (a related link, a
+//    ranking, previous/next, a listing) is part of that page's data, so editing one
+//    article re-renders exactly the pages whose data shows it.
+//
+// Safety: the cache is read optimistically and validated. A missing, corrupt or
+// foreign cache file is ignored (a cold build); a previous page is reused only if
+// the output folder still holds it with the size recorded.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import type { ParseResult } from './parse/article.ts';
+
+export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
+/** Bump when the cache layout changes. */
+const FORMAT = 1;
+
+export interface CachedParse {
+  hash: string;
+  displayPath: string;
+  result: ParseResult;
+}
+
+export interface PageRecord {
+  fingerprint: string;
+  size: number;
+}
+
+export interface CacheState {
+  articles: Map<string, CachedParse>;
+  pages: Map<string, PageRecord>;
+  /** Fingerprint of every input of the last successful build into this output folder. */
+  inputs: string | undefined;
+}
+
+export class BuildCache {
+  private constructor(
+    private readonly dir: string,
+    private readonly articlesFile: string,
+    private readonly pagesFile: string,
+    readonly previous: CacheState,
+  ) {}
+
+  /** `parseKey` names everything parsing depends on; `outDir` the site the page records describe. */
+  static open(cacheDir: string, parseKey: string, outDir: string): BuildCache {
+    const dir = path.resolve(cacheDir);
+    const articlesFile = path.join(dir, `articles-${digest(parseKey).slice(0, 16)}.v8`);
+    const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
+    const articles = readSerialized<Map<string, CachedParse>>(articlesFile, parseKey) ?? new Map();
+    const pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string }>(pagesFile, path.resolve(outDir));
+    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs });
+  }
+
+  async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<void> {
+    await writeSerialized(this.dir, this.articlesFile, parseKey, articles);
+    // Parses under other settings will not be read again: a changed setting or tool
+    // version would otherwise leave one stale file per change.
+    for (const name of readdirSync(this.dir)) {
+      if (name.startsWith('articles-') && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs });
+  }
+}
+
+function readSerialized<T>(file: string, expectedKey: string): T | undefined {
+  try {
+    const stored = deserialize(readFileSync(file)) as { format: number; key: string; value: T };
+    return stored.format === FORMAT && stored.key === expectedKey ? stored.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeSerialized(dir: string, file: string, key: string, value: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, serialize({ format: FORMAT, key, value }));
+  await rename(temporary, file);
+}
+
+export function digest(...parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
+}
+
+const SOURCE_ROOT = fileURLToPath(new URL('./', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+let toolFingerprint: string | undefined;
+
+/**
+ * The tool's own version: package.json (dependencies included) and every source file.
+ * Any change to Broadsheet itself drops every cached result.
+ */
+export function toolVersion(): string {
+  if (toolFingerprint) return toolFingerprint;
+  const hash = createHash('sha256').update(String(FORMAT)).update(readFileSync(PACKAGE_JSON));
+  for (const file of listFiles(SOURCE_ROOT)) hash.update(file).update(readFileSync(path.join(SOURCE_ROOT, file)));
+  toolFingerprint = hash.digest('hex');
+  return toolFingerprint;
+}
+
+/** Fingerprint of a folder's files (names and bytes), e.g. the templates. */
+export function folderFingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  if (existsSync(dir)) for (const file of listFiles(dir)) hash.update(file).update('\0').update(readFileSync(path.join(dir, file)));
+  return hash.digest('hex');
+}
+
+/** sha256 of a file's bytes, streamed (page-view exports run to hundreds of MB), or 'none'. */
+export async function fileDigest(file: string): Promise<string> {
+  if (!existsSync(file)) return 'none';
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function listFiles(root: string, relative = ''): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const child = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) found.push(...listFiles(root, child));
+    else if (entry.isFile()) found.push(child);
+  }
+  return found;
+}

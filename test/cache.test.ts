@@ -1,0 +1,141 @@
+// Incremental builds: after any sequence of edits, additions, deletions and renames,
+// a build that uses the cache writes exactly what a clean build writes.
+import { cp, readFile, rm, rename, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build, BUILTIN_TEMPLATES } from '../src/build.ts';
+import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
+
+/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]! };
+}
+
+const CATEGORIES = ['银行', '证券', '宏观', '科技'];
+const TAGS = ['招商银行', '年报', '降准', 'AI', '券商', '芯片', '消费金融'];
+const WORDS = ['净利润增长', '零售贷款', '央行降准', '芯片出口', '券商业绩', '消费信贷', '资本市场', '利率下行'];
+
+function articleText(rng: ReturnType<typeof random>, n: number): string {
+  const day = 1 + rng.int(26);
+  const tags = [...new Set([rng.pick(TAGS), rng.pick(TAGS)])];
+  const extra: Record<string, string> = {};
+  if (rng.next() < 0.2) extra['headline'] = 'true';
+  if (rng.next() < 0.15) extra['pick'] = 'true';
+  if (rng.next() < 0.1) extra['draft'] = 'true';
+  if (rng.next() < 0.1) extra['aliases'] = `[/old/${n}-${rng.int(1000)}.html]`;
+  const body = Array.from({ length: 3 }, () => Array.from({ length: 6 }, () => rng.pick(WORDS)).join('，') + '。').join('\n\n');
+  return md({ title: `${rng.pick(WORDS)}${rng.pick(WORDS)}第${n}号`, date: `2026-11-${String(day).padStart(2, '0')}T0${rng.int(10)}:00:00+08:00`, category: rng.pick(CATEGORIES), tags: JSON.stringify(tags), ...extra }, body);
+}
+
+async function treeOf(dir: string): Promise<Map<string, string>> {
+  const files = await listFiles(dir);
+  return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
+}
+
+describe('incremental builds', { timeout: 180_000 }, () => {
+  it('match a clean build byte for byte after a seeded random sequence of changes', async () => {
+    const rng = random(20261127);
+    const files: Record<string, string> = { 'site.yaml': 'pageSize: 3\n' };
+    let counter = 0;
+    for (; counter < 12; counter++) files[`a${counter}.md`] = articleText(rng, counter);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const incremental = path.join(root, 'incremental');
+    const names = () => Object.keys(files).filter((f) => f.endsWith('.md'));
+    const log: string[] = [];
+
+    for (let step = 0; step < 24; step++) {
+      const action = rng.int(7);
+      if (action <= 1 || names().length < 4) {
+        const name = rng.pick(names());
+        files[name] = articleText(rng, counter++);
+        log.push(`edit ${name}`);
+      } else if (action === 2) {
+        const name = `a${counter}.md`;
+        files[name] = articleText(rng, counter++);
+        log.push(`add ${name}`);
+      } else if (action === 3) {
+        const name = rng.pick(names());
+        delete files[name];
+        await rm(path.join(contentDir, name));
+        log.push(`delete ${name}`);
+      } else if (action === 4) {
+        const name = rng.pick(names());
+        const renamed = `moved/r${counter++}.md`;
+        files[renamed] = files[name]!;
+        delete files[name];
+        await mkdir(path.join(contentDir, 'moved'), { recursive: true });
+        await rename(path.join(contentDir, name), path.join(contentDir, renamed));
+        log.push(`rename ${name} -> ${renamed}`);
+      } else if (action === 5) {
+        files['site.yaml'] = `pageSize: ${2 + rng.int(3)}\n${rng.next() < 0.5 ? 'language: en\n' : ''}`;
+        log.push(`config ${JSON.stringify(files['site.yaml'])}`);
+      } else {
+        log.push('no change');
+      }
+      await writeArchive(files, root);
+      const clean = path.join(root, `clean-${step}`);
+      const now = NOW + rng.int(3) * 3_600_000;
+      const warm = await build({ contentDir, outDir: incremental, now, search: false, cache: true, cacheDir });
+      await build({ contentDir, outDir: clean, now, search: false });
+      const [actual, expected] = await Promise.all([treeOf(incremental), treeOf(clean)]);
+      expect([...actual.keys()], log.join('; ')).toEqual([...expected.keys()]);
+      for (const [file, content] of expected) expect(actual.get(file), `${file} after ${log.join('; ')}`).toBe(content);
+      if (step > 0 && log.at(-1) === 'no change' && warm.unchanged === false) expect(warm.pagesReused).toBeGreaterThan(0);
+      await rm(clean, { recursive: true, force: true });
+    }
+  });
+
+  it('skips Markdown for unchanged files and re-renders only the pages whose data changed', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) files[`s${i}.md`] = md({ title: `文章${i}`, date: `2026-11-0${i + 1}`, category: i % 2 ? '银行' : '证券', summary: `摘要${i}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    const cold = await build(options);
+    expect(cold.pagesReused).toBe(0);
+    const again = await build(options);
+    expect(again.unchanged).toBe(true);
+    expect(cold.filesParsed).toBe(6);
+    const before = await treeOf(options.outDir);
+    // A body edit changes the article's page and, through related-link scores, maybe
+    // the order of other pages' related lists; listings show only title and summary.
+    await writeFile(path.join(contentDir, 's0.md'), md({ title: '文章0', date: '2026-11-01', category: '证券', summary: '摘要0' }, '正文0，改过了。'));
+    const warm = await build(options);
+    expect(warm.filesParsed).toBe(1);
+    const after = await treeOf(options.outDir);
+    const changed = [...after.keys()].filter((file) => before.get(file) !== after.get(file));
+    expect(changed).toContain('2026/11/s0/index.html');
+    expect(changed.every((file) => /^2026\/11\/s\d\/index\.html$/.test(file))).toBe(true);
+    // Exactly the pages whose bytes changed were rendered again; the rest were linked.
+    expect(warm.pageCount - warm.pagesReused).toBe(changed.length);
+    expect(await readFile(path.join(root, 'dist/2026/11/s0/index.html'), 'utf8')).toContain('正文0，改过了。');
+    expect(existsSync(path.join(root, 'cache'))).toBe(true);
+  });
+
+  it('re-renders every templated page when a template changes', async () => {
+    const contentDir = await writeArchive({ 'x.md': md({ title: '模板', date: '2026-11-01' }), 'y.md': md({ title: '模板二', date: '2026-11-02' }) });
+    const root = path.dirname(contentDir);
+    const templatesDir = path.join(root, 'templates');
+    await cp(BUILTIN_TEMPLATES, templatesDir, { recursive: true });
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache'), templatesDir };
+    await build(options);
+    const layout = path.join(templatesDir, 'layout.eta');
+    await writeFile(layout, (await readFile(layout, 'utf8')).replace('<body>', '<body class="changed">'));
+    const warm = await build(options);
+    expect(warm.unchanged).toBe(false);
+    expect(await readFile(path.join(root, 'dist/2026/11/x/index.html'), 'utf8')).toContain('<body class="changed">');
+    expect(await readFile(path.join(root, 'dist/index.html'), 'utf8')).toContain('<body class="changed">');
+    expect(warm.filesParsed).toBe(0);
+  });
+});
