@@ -1,0 +1,182 @@
+// Build phase of related links: every published article becomes a few short weighted
+// feature vectors, and an inverted index over them. Queries (query.ts) then touch only
+// the postings of an article's strongest features: no all-pairs comparison.
+//
+// Signals, each its own L2-normalized vector, so each similarity is a cosine in [0, 1]:
+//   title    title terms, plus summary terms at SUMMARY_SHARE of a title term
+//   body     body text terms
+//   tags, tickers   the listed values, weighted by rarity (idf)
+//   category, authors (with source)   compared directly, never through postings
+// Text term weight is BM25's: idf x saturated term frequency with length normalization.
+import type { Article } from '../../types.ts';
+import type { RelatedSettings } from '../../config.ts';
+import { compareText } from '../../errors.ts';
+import { foldToSimplified, normalizeTicker } from '../text.ts';
+import { FeatureLists, LabelSets } from './buffers.ts';
+import { TermCounter } from './counts.ts';
+
+/** A summary states the topic densely, but it repeats the body: half a title term. */
+const SUMMARY_SHARE = 0.5;
+/** BM25 constants, the usual ones. */
+const K1 = 1.2;
+const B = 0.75;
+/** A term in more than this share of articles says nothing about topic (Hugo's cardinality threshold)... */
+const MAX_DF_SHARE = 0.5;
+/** ...but only once there are enough articles for a share to mean anything. */
+const MIN_DOCS_FOR_DF_CUT = 20;
+/** Features indexed per article and signal, strongest first. */
+const INDEXED_TERMS = { title: 16, body: 32, meta: 16 } as const;
+
+/** Signals that go through postings, in this order: title, body, tags, tickers. */
+export const STRONG_SIGNALS = 4;
+export const CATEGORY_BIT = 16;
+export const AUTHORS_BIT = 32;
+
+export type Tokenizer = (text: string) => string[];
+
+export interface RelatedModel {
+  /**
+   * Unique by slug, in date order then slug order; the doc id is the index here. Date order puts
+   * the postings a query reads (those near its date) close together in memory; and among equal
+   * dates, id order is slug order, the last tie-break.
+   */
+  docs: Article[];
+  ids: Map<string, number>;
+  dates: Float64Array;
+  /** Number of text terms: title feature f < termCount is term f, body feature f is term f - termCount. */
+  termCount: number;
+  /** The text of a term id. */
+  term: (id: number) => string;
+  /** Per doc and strong signal, the doc's indexed features: [sigStart[d*4+s], sigStart[d*4+s+1]). */
+  sigStart: Int32Array;
+  feature: Int32Array;
+  /** Normalized weight of each indexed feature (its share of the signal's cosine). */
+  weight: Float32Array;
+  postStart: Int32Array;
+  postDoc: Int32Array;
+  postWeight: Float32Array;
+  /** Category id per doc, -1 for none; author ids (authors and source) per doc. */
+  category: Int32Array;
+  authorStart: Int32Array;
+  authorIds: Int32Array;
+  /** Signals present in the doc, as bit flags: 1 << strong signal index, CATEGORY_BIT, AUTHORS_BIT. */
+  present: Uint8Array;
+  weights: RelatedSettings['weights'];
+}
+
+/** Tags, categories and names meet across case, width and script. */
+export function normalizeLabel(label: string): string {
+  return foldToSimplified(label.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase());
+}
+
+/** `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path. */
+export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer): RelatedModel {
+  const docs = inDocOrder(articles);
+  const n = docs.length;
+  const counts = new TermCounter(n); // fields: title (with summary), body
+  const meta = new LabelSets(n, 2); // tags, tickers
+  const people = new LabelSets(n, 1);
+  const categoryVocab = new Map<string, number>();
+  const category = new Int32Array(n).fill(-1);
+  for (let d = 0; d < n; d++) {
+    const a = docs[d]!;
+    if (tok) {
+      counts.add(d, 0, tok(a.title), 1);
+      counts.add(d, 0, tok(a.summary), SUMMARY_SHARE);
+      counts.flush(d, 0);
+      counts.add(d, 1, tok(a.text), 1);
+    } else {
+      counts.scan(d, 0, a.title, 1);
+      counts.scan(d, 0, a.summary, SUMMARY_SHARE);
+      counts.flush(d, 0);
+      counts.scan(d, 1, a.text, 1);
+    }
+    counts.flush(d, 1);
+    meta.add(d, 0, a.tags.map((t) => normalizeLabel(t)));
+    meta.add(d, 1, a.tickers.map((t) => normalizeTicker(t)));
+    people.add(d, 0, [...a.authors, ...(a.source ? [a.source] : [])].map((p) => normalizeLabel(p)));
+    if (a.category) category[d] = idOf(categoryVocab, normalizeLabel(a.category));
+  }
+
+  const cutDf = n >= MIN_DOCS_FOR_DF_CUT ? Math.floor(n * MAX_DF_SHARE) : Infinity;
+  const idf = (f: number) => Math.log(1 + (n - f + 0.5) / (f + 0.5));
+  const df = counts.documentFrequencies();
+  const V = counts.size;
+  // One look-up per entry in the hot loop below: idf, negated when only this doc has the term
+  // (it counts in the norm, not in the index), 0 when over-common (dropped).
+  const termIdf = Float64Array.from(df, (f) => (f > cutDf ? 0 : f < 2 ? -idf(f) : idf(f)));
+  const out = new FeatureLists(n, STRONG_SIGNALS);
+  const avg = counts.lengths.map((l) => l.reduce((sum, x) => sum + x, 0) / Math.max(1, n));
+  const ids = new Int32Array(counts.maxEntries);
+  const tf2 = new Int32Array(counts.maxEntries);
+  for (let d = 0; d < n; d++) {
+    const { count, titleEntries } = counts.take(d, ids, tf2);
+    for (const field of [0, 1] as const) {
+      const from = field === 0 ? 0 : titleEntries;
+      const to = field === 0 ? titleEntries : count;
+      const norm = 1 - B + (B * counts.lengths[field]![d]!) / (avg[field]! || 1);
+      out.begin(to - from);
+      for (let i = from; i < to; i++) {
+        const id = ids[i]!;
+        const tf = tf2[i]! / 2;
+        const w = termIdf[id]!;
+        if (w !== 0) out.push(field * V + id, (Math.abs(w) * tf * (K1 + 1)) / (tf + K1 * norm), w > 0);
+      }
+      out.commit(field === 0 ? INDEXED_TERMS.title : INDEXED_TERMS.body);
+    }
+    for (const kind of [0, 1] as const) {
+      const labels = meta.of(d, kind);
+      out.begin(labels.length);
+      for (const id of labels) if (meta.df(id) <= cutDf) out.push(2 * V + id, idf(meta.df(id)), meta.df(id) >= 2);
+      out.commit(INDEXED_TERMS.meta);
+    }
+  }
+  const { sigStart, feature, weight } = out.finish();
+  const authors = people.csr(0);
+  // Present: the doc has something another doc could share, so it counts in the denominator.
+  const present = new Uint8Array(n);
+  for (let d = 0; d < n; d++) {
+    for (let s = 0; s < STRONG_SIGNALS; s++) {
+      if (sigStart[d * STRONG_SIGNALS + s + 1]! > sigStart[d * STRONG_SIGNALS + s]!) present[d]! |= 1 << s;
+    }
+    if (category[d]! >= 0) present[d]! |= CATEGORY_BIT;
+    if (authors.start[d + 1]! > authors.start[d]!) present[d]! |= AUTHORS_BIT;
+  }
+  const dates = Float64Array.from(docs, (a) => a.date);
+  return {
+    docs, ids: new Map(docs.map((a, i) => [a.slug, i])), dates, termCount: V, term: counts.termLookup(),
+    sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count),
+    category, authorStart: authors.start, authorIds: authors.ids, present, weights: settings.weights,
+  };
+}
+
+/** First sourcePath wins a duplicate slug; then date, slug order. Any input order gives the same model. */
+function inDocOrder(articles: readonly Article[]): Article[] {
+  const bySlug = [...articles].sort((a, b) => compareText(a.slug, b.slug) || compareText(a.sourcePath, b.sourcePath));
+  const unique = bySlug.filter((a, i) => i === 0 || bySlug[i - 1]!.slug !== a.slug);
+  return unique.sort((a, b) => a.date - b.date || compareText(a.slug, b.slug));
+}
+
+function idOf(map: Map<string, number>, key: string): number {
+  let id = map.get(key);
+  if (id === undefined) map.set(key, (id = map.size));
+  return id;
+}
+
+/** Postings (CSR), each list in doc order, which is date order: a query can take a date window. */
+function invert(feature: Int32Array, weight: Float32Array, sigStart: Int32Array, n: number, features: number) {
+  const postStart = new Int32Array(features + 1);
+  for (let i = 0; i < feature.length; i++) postStart[feature[i]! + 1]!++;
+  for (let f = 0; f < features; f++) postStart[f + 1]! += postStart[f]!;
+  const fill = postStart.slice(0, features);
+  const postDoc = new Int32Array(feature.length);
+  const postWeight = new Float32Array(feature.length);
+  for (let d = 0; d < n; d++) {
+    for (let i = sigStart[d * STRONG_SIGNALS]!; i < sigStart[(d + 1) * STRONG_SIGNALS]!; i++) {
+      const at = fill[feature[i]!]!++;
+      postDoc[at] = d;
+      postWeight[at] = weight[i]!;
+    }
+  }
+  return { postStart, postDoc, postWeight };
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { foldToSimplified, normalizeTicker, stripReadings, tokenize } from '../../src/index/text.ts';
+
+const REFERENCE = readFileSync(new URL('../../../shared/seed/reference-page.txt', import.meta.url), 'utf8');
+/** Latin letters with pinyin tone marks, or a bare pinyin syllable: what a reading leaves behind. */
+const PINYIN_LEFTOVER = /[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|^(?:fei|xiao|qiang|wu|feng|quan|guo|lai|hu|ze|chan|ye|dian)$/;
+
+describe('tokenize', () => {
+  it('cuts Chinese without spaces into overlapping bigrams', () => {
+    const tokens = tokenize('招商银行发布年报');
+    expect(tokens).toEqual(['招商', '商银', '银行', '行发', '发布', '布年', '年报']);
+  });
+
+  it('drops function characters and stop words, and never bridges them', () => {
+    const tokens = tokenize('消费者的权益和银行的服务');
+    expect(tokens).toEqual(['消费', '费者', '权益', '银行', '服务']);
+    expect(tokens.some((t) => /[的和]/.test(t))).toBe(false);
+    expect(tokenize('我们表示：市场')).toEqual(['市场']);
+  });
+
+  it('lower-cases Latin words and drops English stop words', () => {
+    expect(tokenize('The Bank posted Strong EARNINGS and the iPhone sold')).toEqual(['bank', 'posted', 'strong', 'earnings', 'iphone', 'sold']);
+    // Short all-capital words are tickers or acronyms, kept as written.
+    expect(tokenize('GDP and HSBC')).toEqual(['GDP', 'HSBC']);
+  });
+
+  it('keeps tickers whole and canonical', () => {
+    expect(tokenize('招商银行(600036.SH)与腾讯(0700.HK、00700.hk)及AAPL、BRK.B')).toEqual(
+      expect.arrayContaining(['600036.SH', '0700.HK', 'AAPL', 'BRK.B']),
+    );
+    expect(tokenize('00700.hk').filter((t) => t === '0700.HK')).toHaveLength(1);
+    expect(normalizeTicker(' 700.hk ')).toBe('0700.HK');
+    expect(normalizeTicker('600036.sh')).toBe('600036.SH');
+  });
+
+  it('keeps dates whole', () => {
+    expect(tokenize('2025年净利润')).toContain('2025年');
+    expect(tokenize('2025年3月18日晚间')).toContain('2025-03-18');
+    expect(tokenize('on 2025-03-18 and 2025/3/8')).toEqual(['2025-03-18', '2025-03-08']);
+    expect(tokenize('2025年3月')).toEqual(['2025-03']);
+    expect(tokenize('增长1380亿元')).not.toContain('1380');
+  });
+
+  it('folds full-width forms', () => {
+    expect(tokenize('ＡＡＰＬ２０２５年')).toEqual(['AAPL', '2025年']);
+  });
+
+  it('ignores bracketed pinyin readings', () => {
+    expect(tokenize('消費(fèi)金融加強(qiáng)服務(wù)')).toEqual(tokenize('消費金融加強服務'));
+    expect(tokenize('銀行(yín háng) 行(hang2) (xiāo)')).toEqual(tokenize('銀行 行'));
+    const tokens = tokenize(REFERENCE);
+    expect(tokens.length).toBeGreaterThan(500);
+    expect(tokens.filter((t) => PINYIN_LEFTOVER.test(t))).toEqual([]);
+  });
+
+  it('keeps brackets that are not readings', () => {
+    expect(stripReadings('苹果(AAPL)、银行(bank)(以下简称中邮)')).toBe('苹果(AAPL)、银行(bank)(以下简称中邮)');
+    expect(stripReadings('消費(fèi)者')).toBe('消費者');
+  });
+
+  it('meets Traditional and Simplified on the same terms', () => {
+    expect(tokenize('中郵消費金融發展，樓市與銀行')).toEqual(tokenize('中邮消费金融发展，楼市与银行'));
+    expect(foldToSimplified('恒基地產新盤開售')).toBe('恒基地产新盘开售');
+    const simplified = '招商银行发布年报';
+    expect(foldToSimplified(simplified)).toBe(simplified);
+  });
+
+  it('can cut words with Intl.Segmenter instead', () => {
+    const words = tokenize('招商银行发布年报', { cjk: 'word' });
+    expect(words).toContain('发布');
+    expect(words).toContain('年报');
+    expect(words.every((w) => !/\s/.test(w))).toBe(true);
+  });
+});
