@@ -19,7 +19,7 @@ export async function explainCommand(positionals: string[], flags: Record<string
   explanations.forEach((e, index) => {
     io.out(`${String(index + 1).padStart(2)}. ${e.score.toFixed(3)}  ${e.title}  [${e.slug}]${e.pinned ? '  (pinned)' : ''}`);
     const reasons: string[] = [];
-    if (e.sharedTerms.length > 0) reasons.push(`terms: ${e.sharedTerms.slice(0, 8).map((t) => `${t.term} ${t.weight.toFixed(2)}`).join(', ')}`);
+    if (e.sharedTerms.length > 0) reasons.push(`terms: ${e.sharedTerms.slice(0, 8).map((t) => `${t.term} ${t.weight.toFixed(3)}`).join(', ')}`);
     if (e.sharedTags.length > 0) reasons.push(`tags: ${e.sharedTags.join(', ')}`);
     if (e.sharedTickers.length > 0) reasons.push(`tickers: ${e.sharedTickers.join(', ')}`);
     if (e.sameCategory) reasons.push('same category');
