@@ -13,6 +13,7 @@ import { pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { loadSources } from './load.ts';
+import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
 import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
@@ -21,7 +22,9 @@ import { indexSite } from './search.ts';
 import type { Article, Page } from './types.ts';
 import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
-import { DuplicatePage, openSiteWriter } from './write.ts';
+import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
+
+const EMPTY_BYTES = Buffer.alloc(0);
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
@@ -153,6 +156,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     if (cache && fresh.length > 0) await cache.store.saveArticles(entries, cache.parseKey);
     if (session) session.articles = entries;
+    // Past parsing the file bytes are dead weight (225 MB at 100,000 articles); paths and hashes stay.
+    for (const source of sources) source.bytes = EMPTY_BYTES;
+    keepHeapNearLiveSize();
     return articles;
   });
 
@@ -202,8 +208,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.render === false) return result;
 
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
+  if (options.write !== false) {
+    const problem = outputFolderProblem(options.outDir, [contentDir, templatesDir, ...(cache ? [options.cacheDir ?? DEFAULT_CACHE_DIR] : [])]);
+    if (problem) throw new UsageError(`refusing to write the site to ${options.outDir}: it ${problem} (choose another --out)`);
+  }
   const renderer = createRenderer(templatesDir);
-  const assets = await loadAssets(templatesDir, config);
+  const assets = await loadAssets(templatesDir, config, contentDir);
   const estimatedPages = published.length + Math.ceil(published.length / config.pageSize) + 2;
   const allPages = async function* () {
     yield* sitePages(site, assets);
@@ -237,8 +247,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // Everything a build reads: when it all matches the last build into this folder,
   // that site is already what this build would write.
-  const inputs = cache ? digest(cache.parseKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(templatesDir), await fileDigest(path.join(contentDir, 'data', 'pageviews.csv')), await fileDigest(path.join(contentDir, 'data', 'pageviews.json')), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
-  if (cache && inputs === cache.store.previous.inputs && existsSync(path.resolve(options.outDir))) {
+  const inputs = cache ? digest(cache.parseKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(templatesDir), folderFingerprint(path.join(contentDir, 'static')), await fileDigest(path.join(contentDir, 'data', 'pageviews.csv')), await fileDigest(path.join(contentDir, 'data', 'pageviews.json')), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
+  if (cache && inputs === cache.store.previous.inputs && cache.store.previous.marker !== undefined) {
     result.pageCount = cache.store.previous.pages.size;
     result.unchanged = true;
     return result;
@@ -276,9 +286,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     } catch (error) {
       await writer.abort();
       if (error instanceof DuplicatePage) throw new ContentErrors([duplicatePageDiagnostic(error.pagePath, published, shown)]);
+      // A file where the site needs a folder, or the other way round: two claims on one path.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR' || code === 'EEXIST' || code === 'ENOTDIR') {
+        throw new ContentErrors([{ severity: 'error', file: '(site)', line: undefined, code: 'site/path-collision', message: `a page and a folder of pages claim the same path (${(error as Error).message})`, hint: 'look for an alias or permalink that names a file the site generates, such as a feed or sitemap' }]);
+      }
       throw error;
     }
-    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir);
+    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir, writer.marker);
     result.pageCount = writer.pagesWritten;
   });
   return result;
@@ -311,14 +326,21 @@ function duplicatePageDiagnostic(pagePath: string, articles: readonly Article[],
 }
 
 /** Theme files under templates/assets/, served at /assets/. */
-async function loadAssets(templatesDir: string, config: Config): Promise<Assets> {
-  const assetsDir = path.join(templatesDir, 'assets');
+/**
+ * Theme files under templates/assets/ (served at /assets/), and the site's own files
+ * under content/static/ (images, PDFs: served at the root, /static/images/x.jpg at
+ * /images/x.jpg), copied as they are, subfolders included.
+ */
+async function loadAssets(templatesDir: string, config: Config, contentDir: string): Promise<Assets> {
   const files = new Map<string, Buffer>();
-  if (existsSync(assetsDir)) {
-    for (const name of (await readdir(assetsDir)).sort()) {
-      files.set(`/assets/${name}`, await readFile(path.join(assetsDir, name)));
-    }
-  }
+  const copy = async (dir: string, prefix: string) => {
+    if (!existsSync(dir)) return;
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    const names = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    for (const name of names.sort()) files.set(`${prefix}${name}`, await readFile(path.join(dir, name)));
+  };
+  await copy(path.join(templatesDir, 'assets'), '/assets/');
+  await copy(path.join(contentDir, 'static'), '/');
   const css = files.get('/assets/style.css');
   const version = css ? createHash('sha256').update(css).digest('hex').slice(0, 10) : '0';
   return { files, cssHref: `${config.basePath}assets/style.css?v=${version}` };

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
+import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** Bump when the cache layout changes. */
@@ -44,6 +45,8 @@ export interface CacheState {
   pages: Map<string, PageRecord>;
   /** Fingerprint of every input of the last successful build into this output folder. */
   inputs: string | undefined;
+  /** The site marker that build wrote: the records hold only while the folder still carries it. */
+  marker: string | undefined;
 }
 
 export class BuildCache {
@@ -60,8 +63,11 @@ export class BuildCache {
     const articlesFile = path.join(dir, `articles-${digest(parseKey).slice(0, 16)}.v8`);
     const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
     const articles = readSerialized<Map<string, CachedParse>>(articlesFile, parseKey) ?? new Map();
-    const pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string }>(pagesFile, path.resolve(outDir));
-    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs });
+    let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string }>(pagesFile, path.resolve(outDir));
+    // A build without the cache, with another cache folder, or a hand edit may have
+    // replaced the site since: then the records describe files that are gone.
+    if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
+    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs, marker: pageState?.marker });
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<void> {
@@ -73,8 +79,16 @@ export class BuildCache {
     }
   }
 
-  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string): Promise<void> {
-    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs });
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs, marker });
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -102,6 +116,7 @@ export function digest(...parts: (string | Buffer)[]): string {
 
 const SOURCE_ROOT = fileURLToPath(new URL('./', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+const PACKAGE_LOCK = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 let toolFingerprint: string | undefined;
 
 /**
@@ -111,6 +126,9 @@ let toolFingerprint: string | undefined;
 export function toolVersion(): string {
   if (toolFingerprint) return toolFingerprint;
   const hash = createHash('sha256').update(String(FORMAT)).update(readFileSync(PACKAGE_JSON));
+  // The lock file pins every dependency: a new sanitizer or Markdown parser must
+  // re-parse every article even when package.json's ranges did not change.
+  if (existsSync(PACKAGE_LOCK)) hash.update(readFileSync(PACKAGE_LOCK));
   for (const file of listFiles(SOURCE_ROOT)) hash.update(file).update(readFileSync(path.join(SOURCE_ROOT, file)));
   toolFingerprint = hash.digest('hex');
   return toolFingerprint;

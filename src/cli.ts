@@ -2,7 +2,9 @@
 // 0 done, 1 content errors, 2 usage errors. No build logic lives here.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { build, type BuildResult } from './build.ts';
-import { ContentErrors, formatDiagnostic, UsageError, type Diagnostic } from './errors.ts';
+import { loadConfig } from './config.ts';
+import { ContentErrors, Diagnostics, formatDiagnostic, UsageError, type Diagnostic } from './errors.ts';
+import { readDate } from './parse/fields.ts';
 import { createArticle } from './new.ts';
 import { explainCommand } from './explain.ts';
 
@@ -69,7 +71,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   const verbose = flags['verbose'] === true;
   try {
-    const now = buildTime(flags['now'] as string | undefined, io.env);
+    const now = buildTime(flags['now'] as string | undefined, io.env, flags['content'] as string);
     switch (command) {
       case 'build':
       case 'check':
@@ -105,11 +107,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 }
 
 /** --now, else SOURCE_DATE_EPOCH (the reproducible-builds convention), else the clock. */
-export function buildTime(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+/**
+ * `--now` reads like frontmatter dates: with an offset it is that instant; a date or
+ * date-time without one is wall-clock time in the site's time zone (site.yaml), so the
+ * same command gives the same site on any machine. Impossible dates are refused.
+ */
+export function buildTime(flag: string | undefined, env: NodeJS.ProcessEnv, contentDir = 'content'): number {
   if (flag !== undefined) {
-    const parsed = /^\d{4}-\d{2}-\d{2}/.test(flag) ? Date.parse(flag) : NaN;
-    if (!Number.isFinite(parsed)) throw new UsageError(`--now "${flag}" is not an ISO-8601 date or date-time (e.g. 2026-11-27T09:00:00+08:00)`);
-    return parsed;
+    const timeZone = loadConfig(contentDir, {}, new Diagnostics()).timezone;
+    const parsed = readDate('--now', flag, timeZone);
+    if (!parsed.ok) throw new UsageError(`--now "${flag}" is not a usable ISO-8601 date or date-time: ${parsed.message} (e.g. 2026-11-27T09:00:00+08:00)`);
+    return parsed.value;
   }
   const epoch = env['SOURCE_DATE_EPOCH'];
   if (epoch !== undefined && epoch !== '') {

@@ -3,6 +3,9 @@
 // one stays in place until the new one is whole. Nothing is written outside the
 // output folder, whatever a page path says.
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Page } from './types.ts';
 
@@ -48,9 +51,50 @@ export interface SiteWriter {
    * when it is there with `size` bytes; false when it is not, and the caller renders.
    */
   reuse(pagePath: string, size: number): Promise<boolean>;
+  /** The text of SITE_MARKER for the pages added so far. */
+  readonly marker: string;
   /** Throws the new site away; the old one stays. */
   abort(): Promise<void>;
   readonly pagesWritten: number;
+}
+
+/**
+ * Every site Broadsheet writes carries this file. Its text names the site's pages and
+ * their sizes, so a cache can tell whether the folder still holds the site it
+ * recorded; and its presence tells the next build that the folder is Broadsheet's to replace.
+ */
+export const SITE_MARKER = '.broadsheet-site';
+
+/**
+ * Why `outDir` must not be replaced, or undefined. The build swaps the whole folder
+ * out: pointed at the content, the project or a home folder, it would delete them.
+ */
+export function outputFolderProblem(outDir: string, protectedDirs: readonly string[]): string | undefined {
+  const target = realPath(path.resolve(outDir));
+  const inside = (child: string, parent: string) => {
+    const relative = path.relative(parent, child);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  };
+  if (target === path.parse(target).root) return 'is the root of the file system';
+  if (target === realPath(homedir())) return 'is your home folder';
+  if (target === realPath(process.cwd())) return 'is the working directory (the project itself)';
+  for (const dir of protectedDirs) {
+    const guarded = realPath(path.resolve(dir));
+    if (inside(guarded, target)) return `holds ${dir}, which the build reads`;
+    if (inside(target, guarded)) return `is inside ${dir}, which the build reads`;
+  }
+  if (existsSync(target) && !existsSync(path.join(target, SITE_MARKER)) && readdirSync(target).length > 0) {
+    return `exists, is not empty and was not written by Broadsheet (it has no ${SITE_MARKER}); empty or remove it first`;
+  }
+  return undefined;
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
@@ -64,6 +108,11 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
   await mkdir(stagingDir, { recursive: true });
 
   const written = new Set<string>();
+  const sizes = new Map<string, number>();
+  const markerText = () => {
+    const listing = [...sizes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([file, size]) => `${file}\0${size}\n`);
+    return `Broadsheet site ${createHash('sha256').update(listing.join('')).digest('hex')}\n`;
+  };
   const createdDirs = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -87,6 +136,7 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
       const key = path.relative(stagingDir, target);
       if (written.has(key)) throw new DuplicatePage(page.path);
       written.add(key);
+      sizes.set(page.path, Buffer.byteLength(page.content));
       const job = writeOne(target, page.content).catch((error) => {
         failure ??= error;
       });
@@ -112,11 +162,16 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
         return false;
       }
       written.add(key);
+      sizes.set(pagePath, size);
       return true;
+    },
+    get marker() {
+      return markerText();
     },
     async commit(beforeSwap) {
       await Promise.all(inFlight);
       if (failure) throw failure;
+      await writeFile(path.join(stagingDir, SITE_MARKER), markerText());
       if (beforeSwap) await beforeSwap(stagingDir);
       const previousDir = path.join(parent, `.${base}.old-${process.pid}`);
       let hadPrevious = true;

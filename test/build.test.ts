@@ -1,6 +1,6 @@
 // End to end: fixture archives built into temp folders, HTML read back.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArchive, listFiles, md, NOW, NOW_ISO, runCli, tempDir, writeArchive } from './helpers.ts';
@@ -214,9 +214,69 @@ describe('broadsheet new', () => {
 
 describe('generated pages', () => {
   it('refuses an alias that shadows a generated listing page, naming the article', async () => {
-    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05', category: '银行', aliases: '[/categories/yin-hang/]' }) });
+    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05', category: '银行', aliases: '[/2026/11/]' }) });
     const run = await runCli(['build', '--content', contentDir, '--out', path.join(contentDir, '..', 'dist'), '--now', NOW_ISO, '--no-search']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/a\.md: \/categories\/yin-hang\/ is also a page the site generates \(categories\/yin-hang\/index\.html\)/);
+    expect(run.stderr).toMatch(/a\.md: \/2026\/11\/ is also a page the site generates \(2026\/11\/index\.html\)/);
+  });
+
+  it('refuses an output folder that would swallow the content or a folder it did not write', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05' }) });
+    const root = path.dirname(contentDir);
+    const intoContent = await runCli(['build', '--content', contentDir, '--out', contentDir, '--now', NOW_ISO]);
+    expect(intoContent.code).toBe(2);
+    expect(intoContent.stderr).toMatch(/refusing to write the site to .*: it holds .*content, which the build reads/);
+    const aboveContent = await runCli(['build', '--content', contentDir, '--out', root, '--now', NOW_ISO]);
+    expect(aboveContent.code).toBe(2);
+    expect(existsSync(path.join(contentDir, 'a.md'))).toBe(true);
+    const foreign = path.join(root, 'photos');
+    await mkdir(foreign);
+    await writeFile(path.join(foreign, 'holiday.jpg'), 'not a site');
+    const run = await runCli(['build', '--content', contentDir, '--out', foreign, '--now', NOW_ISO]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/exists, is not empty and was not written by Broadsheet/);
+    expect(await readFile(path.join(foreign, 'holiday.jpg'), 'utf8')).toBe('not a site');
+  });
+});
+
+describe('reserved paths', () => {
+  it('refuses aliases on files and folders the site generates itself', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05', aliases: '[/feed.xml, /sitemaps/sitemap-1.xml, /assets/x.html]' }) });
+    const run = await runCli(['build', '--content', contentDir, '--out', path.join(contentDir, '..', 'dist'), '--now', NOW_ISO, '--no-search']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.match(/is a path the site generates itself/g)).toHaveLength(3);
+    expect(run.stderr).not.toMatch(/EISDIR|EEXIST/);
+  });
+});
+
+describe(':category in permalinks', () => {
+  it('uses the readable category slug, with no slash or percent-encoding', async () => {
+    const site = await buildArchive({ 'site.yaml': 'permalink: /:category/:slug/\n', 'a.md': md({ title: 'A', date: '2026-11-05', category: '银行/保险' }), 'b.md': md({ title: 'B', date: '2026-11-05', category: '..' }), 'c.md': md({ title: 'C', date: '2026-11-05' }) });
+    const files = await site.files();
+    expect(files).toEqual(expect.arrayContaining(['yin-hang-bao-xian/a/index.html', 'uncategorized/b/index.html', 'uncategorized/c/index.html']));
+    expect(await site.read('index.html')).toContain('href="/yin-hang-bao-xian/a/"');
+  });
+});
+
+describe('static files', () => {
+  it('copies content/static/ to the site root, subfolders included', async () => {
+    const site = await buildArchive({ 'a.md': md({ title: 'A', date: '2026-11-05', image: '/images/2026/a.jpg' }), 'static/images/2026/a.jpg': Buffer.from([0xff, 0xd8, 0xff]), 'static/files/report.pdf': '%PDF-1.4' });
+    expect(await site.files()).toEqual(expect.arrayContaining(['images/2026/a.jpg', 'files/report.pdf']));
+    expect(await site.read('files/report.pdf')).toBe('%PDF-1.4');
+    expect((await site.files()).some((f) => f.startsWith('static/'))).toBe(false);
+  });
+});
+
+describe('symbolic links', () => {
+  it('follows linked articles and folders, once, without looping', async () => {
+    const { symlink } = await import('node:fs/promises');
+    const shared = await writeArchive({ 'wire/x.md': md({ title: '通稿', date: '2026-11-05' }) });
+    const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05' }) });
+    await symlink(path.join(shared, 'wire'), path.join(contentDir, 'wire'));
+    await symlink(path.join(shared, 'wire', 'x.md'), path.join(contentDir, 'y.md'));
+    await symlink(contentDir, path.join(contentDir, 'loop'));
+    const run = await runCli(['check', '--content', contentDir, '--now', NOW_ISO]);
+    // x.md and y.md are the same text under two slugs: both are read; the loop is not.
+    expect(run.stdout).toMatch(/^Checked 3 articles/);
   });
 });

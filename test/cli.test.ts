@@ -30,7 +30,7 @@ describe('broadsheet CLI', { timeout: 60_000 }, () => {
 
     expect(cli(['build', '--bogus']).code).toBe(2);
     expect(cli(['explode']).code).toBe(2);
-    expect(cli(['build', '--now', 'yesterday']).stderr).toMatch(/--now "yesterday" is not an ISO-8601 date/);
+    expect(cli(['build', '--now', 'yesterday']).stderr).toMatch(/--now "yesterday" is not a usable ISO-8601 date/);
     expect(cli([]).code).toBe(2);
     expect(cli(['--help']).code).toBe(0);
   });
@@ -54,5 +54,17 @@ describe('broadsheet CLI', { timeout: 60_000 }, () => {
     expect(quiet.stderr).not.toMatch(/^\s+at /m);
     expect(quiet.stderr).toMatch(/--verbose/);
     expect(cli([...args, '--verbose']).stderr).toMatch(/^\s+at /m);
+  });
+});
+
+describe('--now', () => {
+  it('reads a time without offset in the site time zone, whatever the machine zone, and refuses impossible dates', async () => {
+    const { buildTime } = await import('../src/cli.ts');
+    const content = await writeArchive({ 'site.yaml': 'timezone: Asia/Shanghai\n' });
+    expect(buildTime('2026-11-27T06:00:00', {}, content)).toBe(Date.parse('2026-11-27T06:00:00+08:00'));
+    expect(buildTime('2026-11-27', {}, content)).toBe(Date.parse('2026-11-27T00:00:00+08:00'));
+    expect(buildTime('2026-11-27T06:00:00Z', {}, content)).toBe(Date.parse('2026-11-27T06:00:00Z'));
+    expect(() => buildTime('2026-02-30', {}, content)).toThrow(/not a real calendar day/);
+    expect(buildTime(undefined, { SOURCE_DATE_EPOCH: '1764201600' }, content)).toBe(1764201600000);
   });
 });

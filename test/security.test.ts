@@ -88,3 +88,14 @@ describe('hostile content', () => {
     expect(site.result.diagnostics).toEqual([]);
   });
 });
+
+describe('ids', () => {
+  it('keeps heading ids from colliding with the page ids', async () => {
+    const site = await buildArchive({ 'a.md': md({ title: 'A', date: '2026-11-20' }, '## main\n\n## List related\n\n<div id="main">raw</div>'), 'b.md': md({ title: 'B', date: '2026-11-21' }) });
+    const html = await site.read('2026/11/a/index.html');
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(html).toContain('<h2 id="main">main</h2>');
+    expect(html).toContain('<main id="BS-main"');
+  });
+});

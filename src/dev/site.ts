@@ -106,7 +106,8 @@ export function resolveRequest(site: Pick<SiteSnapshot, 'files' | 'basePath'>, t
   const parsed = parseTarget(target);
   if ('reason' in parsed) return { kind: 'bad', reason: parsed.reason };
   const { segments, directory, query } = parsed;
-  const base = site.basePath.split('/').filter(Boolean);
+  // Request segments arrive decoded; a base path like /财经/ is stored percent-encoded.
+  const base = site.basePath.split('/').filter(Boolean).map(safeDecode);
   const underBase = base.every((part, index) => segments[index] === part);
   if (!underBase) return segments.length === 0 ? { kind: 'redirect', location: site.basePath } : { kind: 'missing' };
   if (segments.length === base.length && !directory && base.length > 0) return { kind: 'redirect', location: site.basePath + query };
@@ -172,4 +173,12 @@ export function pageIdentity(site: SiteSnapshot, target: string): string | Buffe
 export function sameIdentity(a: string | Buffer | undefined, b: string | Buffer | undefined): boolean {
   if (typeof a === 'string' || typeof b === 'string' || a === undefined || b === undefined) return a === b;
   return a.equals(b);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -13,6 +13,14 @@ export interface CsvHandlers {
 
 const CHUNK_BYTES = 1 << 20;
 const HASH = 0x23;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+/**
+ * A quoted field may span lines, but no real export has a cell of 100 lines: past
+ * that, an unbalanced quote is a broken row, not a cell, and reading resumes at the
+ * next line instead of swallowing the rest of the file into one record.
+ */
+const MAX_RECORD_LINES = 100;
 
 /** Reads `file` as UTF-8 CSV (RFC 4180 quoting, LF or CRLF, optional BOM). */
 export async function streamCsv(file: string, handlers: CsvHandlers): Promise<void> {
@@ -23,6 +31,7 @@ export async function streamCsv(file: string, handlers: CsvHandlers): Promise<vo
   // A quoted field may hold line breaks: such a record is gathered until its quotes close.
   let open = '';
   let openLine = 0;
+  let openLines = 0;
   let width = 1;
 
   const take = (raw: string) => {
@@ -30,7 +39,9 @@ export async function streamCsv(file: string, handlers: CsvHandlers): Promise<vo
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (open !== '') {
       open += '\n' + text;
-      if (quotesClosed(open)) {
+      openLines++;
+      // Only the new line is scanned: the record so far ended inside a quoted field.
+      if (!endsInQuotes(text, true) || openLines >= MAX_RECORD_LINES) {
         handlers.record(splitQuoted(open), openLine);
         open = '';
       }
@@ -42,9 +53,10 @@ export async function streamCsv(file: string, handlers: CsvHandlers): Promise<vo
       width = fields.length;
       return handlers.record(fields, line);
     }
-    if (quotesClosed(text)) return handlers.record(splitQuoted(text), line);
+    if (!endsInQuotes(text, false)) return handlers.record(splitQuoted(text), line);
     open = text;
     openLine = line;
+    openLines = 1;
   };
 
   for await (const chunk of stream as AsyncIterable<string>) {
@@ -80,11 +92,27 @@ function splitPlain(text: string, width: number): string[] {
   return fields;
 }
 
-/** An even number of '"' means every quoted field has closed ('""' escapes count as two). */
-function quotesClosed(text: string): boolean {
-  let count = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) count++;
-  return count % 2 === 0;
+/**
+ * Whether a record is still inside a quoted field after `text`, given whether it was
+ * before. As RFC 4180 has it, a quote opens a quoted field only at the start of a
+ * field: in `5" screen` the quote is a literal character.
+ */
+function endsInQuotes(text: string, inQuotes: boolean): boolean {
+  let fieldStart = !inQuotes;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inQuotes) {
+      if (c !== QUOTE) continue;
+      if (text.charCodeAt(i + 1) === QUOTE) i++;
+      else inQuotes = false;
+    } else if (c === QUOTE && fieldStart) {
+      inQuotes = true;
+      fieldStart = false;
+    } else {
+      fieldStart = c === COMMA;
+    }
+  }
+  return inQuotes;
 }
 
 /** Fields of one record with quoting: "a,b" is one field and "" inside quotes is one quote. */
@@ -92,6 +120,7 @@ export function splitQuoted(text: string): string[] {
   const fields: string[] = [];
   let field = '';
   let quoted = false;
+  let fieldStart = true;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
@@ -100,11 +129,17 @@ export function splitQuoted(text: string): string[] {
         field += '"';
         i++;
       } else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && fieldStart) {
+      quoted = true;
+      fieldStart = false;
+    } else if (c === ',') {
       fields.push(field);
       field = '';
-    } else field += c;
+      fieldStart = true;
+    } else {
+      field += c;
+      fieldStart = false;
+    }
   }
   fields.push(field);
   return fields;

@@ -31,7 +31,14 @@ export function normalizeViewPath(raw: string, basePath: string): string {
 function stripBase(p: string, basePath: string): string {
   // Only a base path other than '/' needs stripping; '/archive/' also matches the bare '/archive/'.
   if (basePath.length <= 1) return p;
-  const base = basePath.endsWith('/') ? basePath : basePath + '/';
+  // Rows are decoded before this point; a base path like /财经/ arrives percent-encoded.
+  let decodedBase = basePath;
+  try {
+    decodedBase = decodeURIComponent(basePath);
+  } catch {
+    // keep it as written
+  }
+  const base = decodedBase.endsWith('/') ? decodedBase : decodedBase + '/';
   const withSlash = base.startsWith('/') ? base : '/' + base;
   return p.startsWith(withSlash) ? p.slice(withSlash.length - 1) : p;
 }

@@ -17,6 +17,7 @@
 // - Rankings rank what they are given: drafts and scheduled articles are the caller's
 //   to leave out. Only headlines look at `now`, through their window.
 // - The instant a day's row stands for, and the windows: rankings-scores.ts.
+import { foldName } from './listings.ts';
 import type { Config, ListLengths } from '../config.ts';
 import { compareText } from '../errors.ts';
 import { HOUR_MS } from '../time.ts';
@@ -32,6 +33,7 @@ export interface Rankings {
   trending: string[];
   headlines: string[];
   latest: string[];
+  /** Keyed by the folded category name (foldName): AI, ai and ＡＩ are one category. */
   mostReadByCategory: Map<string, string[]>;
   recommendedByCategory: Map<string, string[]>;
   /** Site-wide recommended, for pages with no category (or a category with no articles). */
@@ -133,14 +135,14 @@ function categoryLists(articles: readonly Article[], recent: readonly number[], 
   for (const i of recent) {
     const article = articles[i]!;
     if (article.category === undefined) continue;
-    const entry = of(article.category);
+    const entry = of(foldName(article.category));
     if (article.pick && entry.picks.length < want) entry.picks.push(i);
     if (entry.recent.length < recentKeep) entry.recent.push(i);
   }
   for (const i of readOrder) {
     const category = articles[i]!.category;
     if (category === undefined) continue;
-    const entry = of(category);
+    const entry = of(foldName(category));
     if (entry.mostRead.length < mostReadKeep) entry.mostRead.push(i);
   }
   return lists;
@@ -176,13 +178,15 @@ export function listsForPage(rankings: Rankings, lengths: ListLengths, self: str
     }
     return out;
   };
-  const recommended = (category !== undefined && rankings.recommendedByCategory.get(category)) || rankings.recommended;
+  // Categories are one name whatever their case or width, as on the listing pages.
+  const key = category === undefined ? undefined : foldName(category);
+  const recommended = (key !== undefined && rankings.recommendedByCategory.get(key)) || rankings.recommended;
   return {
     mostRead: cut(rankings.mostRead, lengths.mostRead),
     trending: cut(rankings.trending, lengths.trending),
     headlines: cut(rankings.headlines, lengths.headlines),
     latest: cut(rankings.latest, lengths.latest),
     recommended: cut(recommended, lengths.recommended),
-    mostReadInCategory: category === undefined ? [] : cut(rankings.mostReadByCategory.get(category) ?? [], lengths.mostRead),
+    mostReadInCategory: key === undefined ? [] : cut(rankings.mostReadByCategory.get(key) ?? [], lengths.mostRead),
   };
 }

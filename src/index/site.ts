@@ -77,7 +77,30 @@ export function checkCollisions(articles: readonly Article[], displayPath: (a: A
   for (const article of sorted) {
     for (const alias of article.aliases) claim(pathKey(alias), article, 'alias');
   }
+  for (const article of sorted) {
+    for (const [what, sitePath] of [['URL', article.url], ...article.aliases.map((alias) => ['alias', alias])] as const) {
+      if (!isReserved(sitePath)) continue;
+      diagnostics.push({
+        severity: 'error',
+        file: displayPath(article),
+        line: undefined,
+        code: 'site/reserved-path',
+        message: `its ${what} ${sitePath} is a path the site generates itself`,
+        hint: `choose another; ${[...RESERVED_FOLDERS].map((f) => `/${f}/`).join(', ')} and ${[...RESERVED_FILES].join(', ')} are taken`,
+      });
+    }
+  }
   return diagnostics;
+}
+
+/** Folders and files every site has; no article or alias may claim them or live inside them. */
+const RESERVED_FOLDERS = new Set(['assets', 'categories', 'tags', 'authors', 'sources', 'page', 'search', 'pagefind', 'sitemaps']);
+const RESERVED_FILES = new Set(['/feed.xml', '/atom.xml', '/feed.json', '/robots.txt', '/sitemap.xml', '/sitemap-news.xml', '/404.html', '/.broadsheet-site']);
+
+function isReserved(sitePath: string): boolean {
+  const lower = sitePath.toLowerCase();
+  const first = lower.split('/')[1] ?? '';
+  return RESERVED_FILES.has(lower.replace(/\/$/, '')) || RESERVED_FOLDERS.has(first);
 }
 
 /** Paths that a static host serves from the same file compare equal. */

@@ -3,7 +3,7 @@
 import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
 import { truncateToWidth } from '../render/width.ts';
-import { slugProblem } from '../slug.ts';
+import { slugFromText, slugProblem } from '../slug.ts';
 import { localParts, pad } from '../time.ts';
 import type { Article, SourceFile } from '../types.ts';
 import { readBoolean, readDate, readNumber, readText, readTextList, type FieldResult } from './fields.ts';
@@ -200,7 +200,8 @@ export function permalinkFor(pattern: string, slug: string, date: number, catego
     .replaceAll(':year', String(local.year))
     .replaceAll(':month', pad(local.month))
     .replaceAll(':day', pad(local.day))
-    .replaceAll(':category', encodeURIComponent(category ?? 'uncategorized'))
+    // The same readable scheme as /categories/<name>/: 银行 -> yin-hang, never a '/' or '%'.
+    .replaceAll(':category', (category && slugFromText(category)) || 'uncategorized')
     .replaceAll(':slug', slug);
   const withSlashes = `/${url}/`.replace(/\/{2,}/g, '/');
   return withSlashes;

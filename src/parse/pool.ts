@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { Article, SourceFile } from '../types.ts';
 import type { ParseResult } from './article.ts';
+import { defaultHeapGrowth } from '../memory.ts';
 
 /** Below this many files a build parses on the main thread: starting a worker costs more than it saves. */
 export const MIN_FILES_FOR_WORKERS = 200;
@@ -130,6 +131,7 @@ async function parseOnWorkers(sources: readonly SourceFile[], config: Config, co
       send();
     });
 
+  defaultHeapGrowth();
   const pool = Array.from({ length: count }, () => new Worker(WORKER_ENTRY, { workerData: { config } }));
   try {
     await Promise.all(pool.map(run));

@@ -12,6 +12,9 @@ import { hrefFor, layoutView, listBlock, teaser, type LayoutContext, type Layout
 
 export { outputPathFor } from './article-page.ts';
 
+/** Sections named in every page's header. */
+export const MAX_NAV_SECTIONS = 12;
+
 export interface Assets {
   /** Site-relative path -> bytes, copied as they are. */
   files: Map<string, Buffer>;

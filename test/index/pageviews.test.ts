@@ -220,3 +220,39 @@ describe('pathResolver', () => {
     expect(resolveAll('/2026/11/three/')).toBeUndefined();
   });
 });
+
+describe('CSV quoting (regression: a stray quote swallowed the rest of the file)', () => {
+  it('reads a literal quote inside an unquoted field, and keeps reading after it', async () => {
+    const { streamCsv } = await import('../../src/index/pageviews-csv.ts');
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'csv-'));
+    const file = path.join(dir, 'views.csv');
+    const rows = ['path,title,date,views', '/a/,5" screen,2026-11-20,10', '"/b/","quoted, with comma",2026-11-20,20'];
+    for (let i = 0; i < 1000; i++) rows.push(`/c${i}/,t,2026-11-20,${i}`);
+    await writeFile(file, rows.join('\n'));
+    const records: { fields: string[]; line: number }[] = [];
+    await streamCsv(file, { record: (fields, line) => records.push({ fields, line }), gap: () => {} });
+    expect(records).toHaveLength(1003);
+    expect(records[1]).toEqual({ fields: ['/a/', '5" screen', '2026-11-20', '10'], line: 2 });
+    expect(records[2]!.fields).toEqual(['/b/', 'quoted, with comma', '2026-11-20', '20']);
+    expect(records[1002]).toEqual({ fields: ['/c999/', 't', '2026-11-20', '999'], line: 1003 });
+  });
+
+  it('gives up on an unclosed quoted field after 100 lines and reads on', async () => {
+    const { streamCsv } = await import('../../src/index/pageviews-csv.ts');
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'csv-'));
+    const file = path.join(dir, 'views.csv');
+    const rows = ['path,date,views', '"/broken/,2026-11-20,1'];
+    for (let i = 0; i < 300; i++) rows.push(`/c${i}/,2026-11-20,${i}`);
+    await writeFile(file, rows.join('\n'));
+    const lines: number[] = [];
+    await streamCsv(file, { record: (_fields, line) => lines.push(line), gap: () => {} });
+    expect(lines.at(-1)).toBe(302);
+    expect(lines.length).toBeGreaterThan(200);
+  });
+});

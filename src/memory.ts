@@ -1,0 +1,24 @@
+// Memory policy for big builds. After parsing, the main thread holds the whole
+// archive (about 1 GB at 100,000 articles) and then renders ~145,000 pages, each
+// leaving garbage behind. By default V8 lets the heap grow to 2-3 times the live
+// data between full collections: 2.8 GB peak RSS at 100,000 articles. Growing it by
+// at most 25% past what survived the last full collection kept the peak near
+// 1.3x the live data, with no measurable cost in render time (measured at 20,000
+// articles: 882 MB -> 535 MB peak).
+//
+// The setting is process-wide and costs the parse workers 20-40% more CPU (their
+// heaps are small and would be collected far more often), so it is set only once
+// parsing is done, and set back whenever a parse pool starts.
+import { setFlagsFromString } from 'node:v8';
+
+const RENDER_HEAP_GROWING_PERCENT = 25;
+
+/** For the main thread's long render: the heap stays close to its live data. */
+export function keepHeapNearLiveSize(): void {
+  setFlagsFromString(`--heap-growing-percent=${RENDER_HEAP_GROWING_PERCENT}`);
+}
+
+/** V8's own heap growth (0 = its default), for allocation-heavy parsing. */
+export function defaultHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=0');
+}
