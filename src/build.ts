@@ -3,7 +3,7 @@
 // Each stage is timed. Content problems are collected across all stages that can
 // still run, then reported together; nothing is written when there is an error.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
 import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
 import { createRenderer } from './render/templates.ts';
-import { indexSite } from './search.ts';
+import { indexSite, SEARCH_BUNDLE } from './search.ts';
 import type { Article, Page } from './types.ts';
 import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
@@ -262,6 +262,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const templatesKey = cache ? digest(cache.parseKey, folderFingerprint(templatesDir)) : '';
     // Time spent producing pages, as opposed to writing them: the `render` step.
     const rendering = { ms: 0 };
+    let htmlRendered = false;
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
         const isSpec = 'template' in page;
@@ -276,13 +277,22 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         const content = isSpec ? renderer.render(page.template, page.data) : page.content;
         rendering.ms += performance.now() - start;
         await writer.write({ path: page.path, content });
+        if (page.path.endsWith('.html')) htmlRendered = true;
         records.set(page.path, { fingerprint, size: Buffer.byteLength(content) });
         if (writer.pagesWritten % 500 === 0) progress('render+write', writer.pagesWritten, estimatedPages);
       }
       timings.push({ stage: 'render', ms: rendering.ms });
       // The search index is built in the staging folder before the swap; its time is
       // its own stage ('search') and also counts inside render+write.
-      await writer.commit(!config.search ? undefined : (dir) => timed('search', async () => void (await indexSite(dir))));
+      // Pagefind reads only the HTML pages: when the cache took every one of them from
+      // the previous site, that site's index is still exact and is carried over.
+      const previousIndex = path.join(path.resolve(options.outDir), SEARCH_BUNDLE);
+      const indexStillValid = cache !== undefined && !htmlRendered && cache.store.previous.marker !== undefined && existsSync(previousIndex);
+      await writer.commit(
+        !config.search
+          ? undefined
+          : (dir) => timed('search', async () => (indexStillValid ? cp(previousIndex, path.join(dir, SEARCH_BUNDLE), { recursive: true }) : void (await indexSite(dir)))),
+      );
     } catch (error) {
       await writer.abort();
       if (error instanceof DuplicatePage) throw new ContentErrors([duplicatePageDiagnostic(error.pagePath, published, shown)]);
