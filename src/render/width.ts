@@ -16,7 +16,11 @@ export function graphemeWidth(cluster: string): number {
   return eastAsianWidth(codePoint, { ambiguousAsWide: false });
 }
 
+/** Printable ASCII: one column a character, no clusters. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
   return width;
@@ -27,15 +31,17 @@ export function displayWidth(text: string): number {
  * The ellipsis counts toward the width.
  */
 export function truncateToWidth(text: string, maxWidth: number): string {
-  if (displayWidth(text) <= maxWidth) return text;
+  // A grapheme takes at most 2 columns and at least one UTF-16 unit.
+  if (text.length * 2 <= maxWidth) return text;
   const budget = Math.max(0, maxWidth - ELLIPSIS.length);
+  if (PRINTABLE_ASCII.test(text)) return text.length <= maxWidth ? text : text.slice(0, budget).trimEnd() + ELLIPSIS;
+  // One pass, stopping as soon as the text is known not to fit.
   let width = 0;
-  let kept = '';
-  for (const { segment } of graphemes.segment(text)) {
-    const w = graphemeWidth(segment);
-    if (width + w > budget) break;
-    width += w;
-    kept += segment;
+  let cut = -1;
+  for (const { segment, index } of graphemes.segment(text)) {
+    width += graphemeWidth(segment);
+    if (cut === -1 && width > budget) cut = index;
+    if (width > maxWidth) return text.slice(0, cut).trimEnd() + ELLIPSIS;
   }
-  return kept.trimEnd() + ELLIPSIS;
+  return text;
 }
