@@ -7,12 +7,12 @@
 // the start-up 1.0 s instead of 0.4 s. Anything unexpected falls back to tsx.
 // Set BROADSHEET_NO_BUNDLE=1 to always use tsx.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bump when the bundling below changes, so old bundles are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'broadsheet');
 
@@ -38,21 +38,24 @@ export async function importTypeScript(entryUrl) {
 
 async function bundleFor(entry) {
   const key = createHash('sha256').update(entry).digest('hex').slice(0, 16);
-  const bundlePath = path.join(CACHE_DIR, `${key}.mjs`);
   const manifestPath = path.join(CACHE_DIR, `${key}.json`);
   const stamp = `${FORMAT} ${process.version}`;
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    if (manifest.stamp === stamp && manifest.inputs.every(([file, hash]) => hashOf(file) === hash)) return bundlePath;
+    if (manifest.stamp === stamp && manifest.inputs.every(([file, hash]) => hashOf(file) === hash)) return path.join(CACHE_DIR, manifest.entry);
   } catch {
     // no bundle yet, or an input is gone: build one
   }
 
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: { entry },
     absWorkingDir: ROOT,
     bundle: true,
+    // A module loaded with import() becomes a chunk of its own, loaded only when
+    // used: a build on workers never loads the Markdown stack on the main thread,
+    // and only `dev` loads the watcher.
+    splitting: true,
     packages: 'external',
     format: 'esm',
     platform: 'node',
@@ -60,7 +63,9 @@ async function bundleFor(entry) {
     sourcemap: 'inline',
     metafile: true,
     write: false,
-    outfile: bundlePath,
+    // Only for the source map's relative paths: the files go to a sibling folder.
+    outdir: path.join(CACHE_DIR, key),
+    outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
     plugins: [keepImportMeta],
   });
@@ -68,14 +73,41 @@ async function bundleFor(entry) {
     const absolute = path.resolve(ROOT, file);
     return [absolute, hashOf(absolute)];
   });
-  mkdirSync(CACHE_DIR, { recursive: true });
-  // Write-then-rename: builds running side by side never read half a file.
+  const outputsHash = createHash('sha256');
+  for (const file of result.outputFiles) outputsHash.update(file.path).update(file.contents);
+  const folder = `${key}-${outputsHash.digest('hex').slice(0, 12)}`;
+  // Write-then-rename: builds running side by side never read half a bundle.
   const temporary = `.${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(bundlePath + temporary, result.outputFiles[0].contents);
-  renameSync(bundlePath + temporary, bundlePath);
-  writeFileSync(manifestPath + temporary, JSON.stringify({ stamp, inputs }));
+  if (!existsSync(path.join(CACHE_DIR, folder))) {
+    for (const file of result.outputFiles) {
+      const target = path.join(CACHE_DIR, folder + temporary, path.relative(path.join(CACHE_DIR, key), file.path));
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, file.contents);
+    }
+    try {
+      renameSync(path.join(CACHE_DIR, folder + temporary), path.join(CACHE_DIR, folder));
+    } catch {
+      rmSync(path.join(CACHE_DIR, folder + temporary), { recursive: true, force: true }); // another process got there first
+    }
+  }
+  writeFileSync(manifestPath + temporary, JSON.stringify({ stamp, inputs, entry: path.join(folder, 'entry.mjs') }));
   renameSync(manifestPath + temporary, manifestPath);
-  return bundlePath;
+  removeOldBundles(key, folder);
+  return path.join(CACHE_DIR, folder, 'entry.mjs');
+}
+
+/** Bundles of this entry that an edit replaced; kept an hour, as a running build may still load a chunk. */
+function removeOldBundles(key, current) {
+  for (const name of readdirSync(CACHE_DIR)) {
+    if (name === `${key}.mjs`) rmSync(path.join(CACHE_DIR, name), { force: true }); // the one-file layout before FORMAT 2
+    if (!name.startsWith(`${key}-`) || name === current) continue;
+    const folder = path.join(CACHE_DIR, name);
+    try {
+      if (Date.now() - statSync(folder).mtimeMs > 3_600_000) rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
 }
 
 function hashOf(file) {

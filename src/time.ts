@@ -34,12 +34,16 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * Zone offsets by hour: Intl's formatToParts costs ~40 µs a call, and a build asks
- * for the local time of every article several times. An hour whose two ends have
- * the same offset has that offset throughout (no zone changes twice in an hour);
- * an hour with a transition in it is never cached and always asks Intl.
+ * Zone offsets by hour: Intl's formatToParts is slow (~5-40 µs a call), and a build
+ * asks for the local time of every article several times. An hour whose two ends
+ * have the same offset has that offset throughout (no zone changes twice in an
+ * hour). The first time an hour is seen, Intl answers for the instant itself, so a
+ * one-off date costs one call as before; from the second time on the hour's offset
+ * is checked once and cached. An hour with a transition in it always asks Intl.
  */
-const offsetsByHour = new Map<string, Map<number, number>>();
+const offsetsByHour = new Map<string, Map<number, number | null>>();
+const SEEN_ONCE = null;
+const HAS_TRANSITION = NaN;
 const MAX_CACHED_HOURS = 200_000;
 const CACHED_FROM = Date.UTC(1000, 0, 2);
 const CACHED_UNTIL = Date.UTC(9999, 11, 30);
@@ -53,12 +57,17 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
   const hour = Math.floor(epochMs / HOUR_MS);
   let offset = hours.get(hour);
   if (offset === undefined) {
+    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+    hours.set(hour, SEEN_ONCE);
+    return intlParts(epochMs, timeZone);
+  }
+  if (offset === SEEN_ONCE) {
     const start = hour * HOUR_MS;
     offset = intlOffset(start, timeZone);
-    if (intlOffset(start + HOUR_MS - 1000, timeZone) !== offset) return intlParts(epochMs, timeZone);
-    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+    if (intlOffset(start + HOUR_MS - 1000, timeZone) !== offset) offset = HAS_TRANSITION;
     hours.set(hour, offset);
   }
+  if (Number.isNaN(offset)) return intlParts(epochMs, timeZone);
   const local = new Date(Math.floor(epochMs / 1000) * 1000 + offset);
   return {
     year: local.getUTCFullYear(),

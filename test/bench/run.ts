@@ -1,0 +1,127 @@
+// npm run bench [-- --quick] [--corpus standard|chinese] [--sizes 1000,4000] [--no-search] [--dir DIR] [--out FILE] [--keep]
+//
+// Generates archives into a temp folder and times real CLI builds of each, as whole
+// processes: cold (no previous site, no build cache), then warm (the same archive with
+// one article edited, with what the cold build left behind). Prints a table and
+// writes bench-results/latest.json (git-ignored). Default sizes: standard corpus
+// 1,000 / 4,000 / 16,000 files, Chinese archive 4,000 / 20,000 / 100,000 articles;
+// --quick builds 200 of each (the smoke test in the suite).
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeChineseCorpus, CHINESE_NOW } from './corpus-chinese.ts';
+import { writeStandardCorpus, STANDARD_NOW } from './corpus-standard.ts';
+import { editArticle } from './files.ts';
+import { BIN, measureBuild } from './measure.ts';
+import { bars, machine, table, type BenchResult, type Corpus, type RunResult } from './report.ts';
+
+const DEFAULT_SIZES: Record<Corpus, number[]> = { standard: [1000, 4000, 16_000], chinese: [4000, 20_000, 100_000] };
+const QUICK_SIZE = 200;
+export const DEFAULT_OUT = fileURLToPath(new URL('../../bench-results/latest.json', import.meta.url));
+
+export interface BenchOptions {
+  corpora: Corpus[];
+  /** Sizes per corpus; undefined: the defaults. */
+  sizes?: number[] | undefined;
+  quick?: boolean;
+  out?: string;
+  /** Keep the generated archives and sites (their folder is printed). */
+  keep?: boolean;
+  /** Extra arguments for every build, e.g. ['--no-search']. */
+  buildArgs?: string[];
+  /** Where archives and sites go (default: the OS temp folder); e.g. /dev/shm to leave the disk out. */
+  dir?: string | undefined;
+  log?: (line: string) => void;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => {});
+  const result: BenchResult = { version: 1, date: new Date().toISOString(), machine: machine(), buildArgs: options.buildArgs ?? [], notes: [], runs: [], bars: [] };
+  result.notes.push('standard corpus: each file also has `date: 2020-01-01` (Broadsheet requires a date); otherwise the benchmark shape as published.');
+  result.notes.push('cold = no previous site and no build cache; warm = the same build again after editing one article, with the site and build cache the cold build left.');
+  // The first run after an install bundles src/ (src/boot.js); do that outside the timings.
+  spawnSync(process.execPath, [BIN, '--help'], { stdio: 'ignore' });
+
+  const out = options.out ?? DEFAULT_OUT;
+  const root = await mkdtemp(path.join(options.dir ?? tmpdir(), 'broadsheet-bench-'));
+  result.notes.push(`archives and sites in ${path.dirname(root)}`);
+  try {
+    for (const corpus of options.corpora) {
+      const sizes = options.quick ? [QUICK_SIZE] : (options.sizes ?? DEFAULT_SIZES[corpus]);
+      for (const size of sizes) {
+        const dir = path.join(root, `${corpus}-${size}`);
+        const contentDir = path.join(dir, 'content');
+        const outDir = path.join(dir, 'dist');
+        log(`${corpus} ${size}: generating...`);
+        let sample: string;
+        if (corpus === 'standard') {
+          await writeStandardCorpus(contentDir, size);
+          sample = `post-${String(Math.floor(size / 2)).padStart(String(size - 1).length, '0')}.md`;
+        } else {
+          sample = (await writeChineseCorpus(contentDir, size)).samplePath;
+        }
+        const now = corpus === 'standard' ? STANDARD_NOW : CHINESE_NOW;
+        for (const run of ['cold', 'warm'] as const) {
+          if (run === 'warm') await editArticle(path.join(contentDir, sample));
+          log(`${corpus} ${size}: ${run} build...`);
+          const m = await measureBuild({ contentDir, outDir, now, args: options.buildArgs ?? [] });
+          const entry: RunResult = { corpus, size, run, ...m, articlesPerSecond: m.articles / (m.wallMs / 1000) };
+          result.runs.push(entry);
+          log(`  ${(m.wallMs / 1000).toFixed(2)} s, ${m.peakRssMb} MB, ${m.articles} articles, ${m.files} files`);
+          // Written after every run: a long benchmark stopped half-way keeps what it measured.
+          await save(result, out);
+        }
+        if (!options.keep) await rm(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    if (options.keep) log(`archives and sites kept in ${root}`);
+    else await rm(root, { recursive: true, force: true });
+  }
+  await save(result, out);
+  return result;
+}
+
+async function save(result: BenchResult, out: string): Promise<void> {
+  result.bars = bars(result.runs);
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      corpus: { type: 'string' },
+      sizes: { type: 'string' },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      'no-search': { type: 'boolean', default: false },
+      dir: { type: 'string' },
+    },
+  });
+  if (values.corpus !== undefined && values.corpus !== 'standard' && values.corpus !== 'chinese') {
+    console.error('--corpus must be standard or chinese');
+    process.exit(2);
+  }
+  const sizes = values.sizes?.split(',').map((s) => Number(s.replace(/_/g, '')));
+  if (sizes?.some((n) => !Number.isInteger(n) || n < 1)) {
+    console.error('--sizes takes whole numbers separated by commas, e.g. --sizes 1000,4000');
+    process.exit(2);
+  }
+  const result = await runBench({
+    corpora: values.corpus ? [values.corpus as Corpus] : ['standard', 'chinese'],
+    sizes,
+    quick: values.quick,
+    out: values.out,
+    keep: values.keep,
+    buildArgs: values['no-search'] ? ['--no-search'] : [],
+    dir: values.dir,
+    log: (line) => console.error(line),
+  });
+  console.log(table(result));
+  console.log(`\nwritten to ${path.relative(process.cwd(), values.out ?? DEFAULT_OUT)}`);
+}
