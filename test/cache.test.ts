@@ -5,18 +5,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, BUILTIN_TEMPLATES } from '../src/build.ts';
+import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
+/** A seeded generator, so a failing sequence can be replayed. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]! };
 }
 

@@ -2,6 +2,7 @@
 //   npx tsx test/bench/related.ts [N=100000]         time and peak RSS of computeRelated
 //   npx tsx test/bench/related.ts [N] --tokenizers   bigram vs Intl.Segmenter: speed and quality
 // The generator is exported for other benchmarks: same (n, seed), same articles.
+import { random } from './files.ts';
 import { pathToFileURL } from 'node:url';
 import OpenCC from 'opencc-js';
 import type { Article } from '../../src/types.ts';
@@ -74,18 +75,6 @@ function buildLexicon(): Lexicon {
 
 const START = Date.UTC(2015, 0, 1);
 const SPAN = Date.UTC(2025, 0, 1) - START;
-
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let toTraditional: ((text: string) => string) | undefined;
 

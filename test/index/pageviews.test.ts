@@ -222,18 +222,23 @@ describe('pathResolver', () => {
 });
 
 describe('CSV quoting (regression: a stray quote swallowed the rest of the file)', () => {
-  it('reads a literal quote inside an unquoted field, and keeps reading after it', async () => {
+  /** Writes `rows` as a CSV file and returns every record the reader gives back. */
+  const readRows = async (rows: string[]) => {
     const { streamCsv } = await import('../../src/index/pageviews-csv.ts');
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const path = await import('node:path');
-    const dir = await mkdtemp(path.join(tmpdir(), 'csv-'));
-    const file = path.join(dir, 'views.csv');
-    const rows = ['path,title,date,views', '/a/,5" screen,2026-11-20,10', '"/b/","quoted, with comma",2026-11-20,20'];
-    for (let i = 0; i < 1000; i++) rows.push(`/c${i}/,t,2026-11-20,${i}`);
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'csv-')), 'views.csv');
     await writeFile(file, rows.join('\n'));
     const records: { fields: string[]; line: number }[] = [];
     await streamCsv(file, { record: (fields, line) => records.push({ fields, line }), gap: () => {} });
+    return records;
+  };
+
+  it('reads a literal quote inside an unquoted field, and keeps reading after it', async () => {
+    const rows = ['path,title,date,views', '/a/,5" screen,2026-11-20,10', '"/b/","quoted, with comma",2026-11-20,20'];
+    for (let i = 0; i < 1000; i++) rows.push(`/c${i}/,t,2026-11-20,${i}`);
+    const records = await readRows(rows);
     expect(records).toHaveLength(1003);
     expect(records[1]).toEqual({ fields: ['/a/', '5" screen', '2026-11-20', '10'], line: 2 });
     expect(records[2]!.fields).toEqual(['/b/', 'quoted, with comma', '2026-11-20', '20']);
@@ -241,17 +246,9 @@ describe('CSV quoting (regression: a stray quote swallowed the rest of the file)
   });
 
   it('gives up on an unclosed quoted field after 100 lines and reads on', async () => {
-    const { streamCsv } = await import('../../src/index/pageviews-csv.ts');
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const dir = await mkdtemp(path.join(tmpdir(), 'csv-'));
-    const file = path.join(dir, 'views.csv');
     const rows = ['path,date,views', '"/broken/,2026-11-20,1'];
     for (let i = 0; i < 300; i++) rows.push(`/c${i}/,2026-11-20,${i}`);
-    await writeFile(file, rows.join('\n'));
-    const lines: number[] = [];
-    await streamCsv(file, { record: (_fields, line) => lines.push(line), gap: () => {} });
+    const lines = (await readRows(rows)).map((r) => r.line);
     expect(lines.at(-1)).toBe(302);
     expect(lines.length).toBeGreaterThan(200);
   });
