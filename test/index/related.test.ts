@@ -236,7 +236,7 @@ describe('time', () => {
 });
 
 describe('noise and scripts', () => {
-  const reference = readFileSync(new URL('../../../shared/seed/reference-page.txt', import.meta.url), 'utf8').split('\n');
+  const reference = readFileSync(new URL('../fixtures/seed/reference-page.txt', import.meta.url), 'utf8').split('\n');
   const consumerFinance = makeArticle({
     slug: 'zhongyou-315', title: reference[0]!, text: reference.slice(1, 12).join('\n'), date: at('2018-03-15'),
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { foldToSimplified, normalizeTicker, stripReadings, tokenize } from '../../src/index/text.ts';
 
-const REFERENCE = readFileSync(new URL('../../../shared/seed/reference-page.txt', import.meta.url), 'utf8');
+const REFERENCE = readFileSync(new URL('../fixtures/seed/reference-page.txt', import.meta.url), 'utf8');
 /** Latin letters with pinyin tone marks, or a bare pinyin syllable: what a reading leaves behind. */
 const PINYIN_LEFTOVER = /[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|^(?:fei|xiao|qiang|wu|feng|quan|guo|lai|hu|ze|chan|ye|dian)$/;
 
