@@ -5,8 +5,8 @@
 // and no skipped heading level, one main landmark, a lang, and a focus ring you can
 // see when moving through the page with the keyboard.
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, launchChromium, Tab, type Browser, type BuiltSite } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { sampleSiteInBrowser } from './support.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -18,23 +18,12 @@ interface Violation {
 }
 
 describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
-  let site: BuiltSite;
-  let browser: Browser;
-  let tab: Tab;
-
-  beforeAll(async () => {
-    [site, browser] = await Promise.all([buildAndServe('/'), launchChromium()]);
-    tab = await Tab.open(browser);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await site?.dispose();
-  });
+  const session = sampleSiteInBrowser('/');
 
   /** Runs axe on the open page; returns serious and critical violations, summarized for a readable failure. */
   const seriousViolations = async (): Promise<string[]> => {
-    await tab.page.addScriptTag({ path: AXE });
-    const violations = (await tab.page.evaluate(async () => {
+    await session.tab.page.addScriptTag({ path: AXE });
+    const violations = (await session.tab.page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> } }).axe;
       return (await axe.run(document, { resultTypes: ['violations'] })).violations;
     })) as Violation[];
@@ -45,7 +34,7 @@ describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
 
   /** Document outline: one h1, no level skipped going down, one <main>, a lang. */
   const structure = () =>
-    tab.page.evaluate(() => {
+    session.tab.page.evaluate(() => {
       const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
       const skips: string[] = [];
       levels.forEach((level, i) => {
@@ -62,27 +51,27 @@ describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
     });
 
   const pages: [string, () => Promise<void>][] = [
-    ['home page', () => tab.visit(site.url('/'))],
+    ['home page', () => session.tab.visit(session.site.url('/'))],
     [
       'article page',
       async () => {
-        await tab.visit(site.url('/'));
-        await tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
+        await session.tab.visit(session.site.url('/'));
+        await session.tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
       },
     ],
-    ['section page', () => tab.visit(site.url('/categories/xiao-fei-jin-rong/'))],
+    ['section page', () => session.tab.visit(session.site.url('/categories/xiao-fei-jin-rong/'))],
     [
       'search page with results',
       async () => {
-        await tab.visit(site.url('/search/?q=%E6%B6%88%E8%B4%B9%E9%87%91%E8%9E%8D'));
-        await tab.page.waitForSelector('.pagefind-ui__result-link', { timeout: 10_000 });
+        await session.tab.visit(session.site.url('/search/?q=%E6%B6%88%E8%B4%B9%E9%87%91%E8%9E%8D'));
+        await session.tab.page.waitForSelector('.pagefind-ui__result-link', { timeout: 10_000 });
       },
     ],
   ];
 
   it.each(pages)('%s: no serious or critical axe violation, headings in order, one main, a lang', async (name, open) => {
     await open();
-    expect(tab.takeProblems()).toEqual([]);
+    expect(session.tab.takeProblems()).toEqual([]);
     expect(await seriousViolations()).toEqual([]);
     const outline = await structure();
     expect(outline.h1, 'one h1').toBe(1);
@@ -93,9 +82,9 @@ describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
   });
 
   it('shows where the keyboard focus is: the skip link first, then every control with a visible outline', async () => {
-    await tab.visit(site.url('/'));
+    await session.tab.visit(session.site.url('/'));
     const focused = () =>
-      tab.page.evaluate(() => {
+      session.tab.page.evaluate(() => {
         const element = document.activeElement as HTMLElement;
         const style = getComputedStyle(element);
         const box = element.getBoundingClientRect();
@@ -106,7 +95,7 @@ describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
           onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0 && box.left < innerWidth,
         };
       });
-    await tab.page.keyboard.press('Tab');
+    await session.tab.page.keyboard.press('Tab');
     const first = await focused();
     expect(first.className).toBe('skip-link');
     expect(first.onScreen, 'the skip link appears when focused').toBe(true);
@@ -114,7 +103,7 @@ describe('accessibility of the sample archive', { timeout: 60_000 }, () => {
       const now = await focused();
       expect(now.outline, `focus ring on ${now.tag}.${now.className}`).toBe(true);
       expect(now.onScreen, `${now.tag}.${now.className} on screen when focused`).toBe(true);
-      await tab.page.keyboard.press('Tab');
+      await session.tab.page.keyboard.press('Tab');
     }
   });
 });

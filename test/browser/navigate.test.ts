@@ -4,8 +4,8 @@
 // a subpath: home -> article -> related link -> ranking link -> section (and its page
 // 2) -> tag -> month archive. Every page visited must load without a console error,
 // an uncaught exception, a failed request or an HTTP error.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, launchChromium, PHONE, Tab, type Browser, type BuiltSite } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { sampleSiteInBrowser, PHONE, Tab } from './support.ts';
 
 const MONTH_PATH = /\/\d{4}\/\d{2}\/$/;
 
@@ -13,61 +13,50 @@ describe.each([
   ['at the site root', '/'],
   ['under a subpath', '/archive/'],
 ])('browsing the sample archive %s', { timeout: 60_000 }, (where, prefix) => {
-  let site: BuiltSite;
-  let browser: Browser;
-  let tab: Tab;
+  const session = sampleSiteInBrowser(prefix);
   const name = (what: string) => `${what}${prefix === '/' ? '' : '-subpath'}`;
-
-  beforeAll(async () => {
-    [site, browser] = await Promise.all([buildAndServe(prefix), launchChromium()]);
-    tab = await Tab.open(browser);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await site?.dispose();
-  });
 
   /** The page loaded cleanly and sits under the base path. */
   const expectClean = () => {
-    expect(tab.takeProblems()).toEqual([]);
-    expect(new URL(tab.page.url()).pathname.startsWith(prefix), `${tab.page.url()} is outside ${prefix}`).toBe(true);
+    expect(session.tab.takeProblems()).toEqual([]);
+    expect(new URL(session.tab.page.url()).pathname.startsWith(prefix), `${session.tab.page.url()} is outside ${prefix}`).toBe(true);
   };
 
   it('opens the home page, with articles and ranking lists', async () => {
-    await tab.screenshotOnFailure(name('home'), async () => {
-      await tab.visit(site.url('/'));
+    await session.tab.screenshotOnFailure(name('home'), async () => {
+      await session.tab.visit(session.site.url('/'));
       expectClean();
-      expect(await tab.page.locator('h1').count()).toBe(1);
-      expect(await tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
-      expect(await tab.page.locator('[data-list="most-read"] a').count()).toBeGreaterThan(0);
+      expect(await session.tab.page.locator('h1').count()).toBe(1);
+      expect(await session.tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
+      expect(await session.tab.page.locator('[data-list="most-read"] a').count()).toBeGreaterThan(0);
     });
   });
 
   it('opens an article from the home page, then a related link, then a ranking link', async () => {
-    await tab.visit(site.url('/'));
-    await tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
-    await tab.screenshotOnFailure(name('article'), async () => {
+    await session.tab.visit(session.site.url('/'));
+    await session.tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
+    await session.tab.screenshotOnFailure(name('article'), async () => {
       expectClean();
-      expect(await tab.page.locator('article h1').count()).toBe(1);
-      expect((await tab.page.locator('.article-body').innerText()).length).toBeGreaterThan(50);
+      expect(await session.tab.page.locator('article h1').count()).toBe(1);
+      expect((await session.tab.page.locator('.article-body').innerText()).length).toBeGreaterThan(50);
     });
-    const from = tab.page.url();
-    const related = await tab.follow('[data-list="related"] a', 'related link');
+    const from = session.tab.page.url();
+    const related = await session.tab.follow('[data-list="related"] a', 'related link');
     expectClean();
-    expect(tab.page.url()).not.toBe(from);
-    expect(new URL(tab.page.url()).pathname).toBe(new URL(related, tab.page.url()).pathname);
-    expect(await tab.page.locator('article h1').count()).toBe(1);
-    await tab.follow('[data-list="most-read"] a', 'most-read ranking link');
+    expect(session.tab.page.url()).not.toBe(from);
+    expect(new URL(session.tab.page.url()).pathname).toBe(new URL(related, session.tab.page.url()).pathname);
+    expect(await session.tab.page.locator('article h1').count()).toBe(1);
+    await session.tab.follow('[data-list="most-read"] a', 'most-read ranking link');
     expectClean();
-    expect(await tab.page.locator('article h1').count()).toBe(1);
+    expect(await session.tab.page.locator('article h1').count()).toBe(1);
   });
 
   it('has no sideways scroll on a 375 px phone, home and article', async () => {
-    const phone = await Tab.open(browser);
+    const phone = await Tab.open(session.browser);
     try {
       await phone.page.setViewportSize(PHONE);
       await phone.screenshotOnFailure(name('home-phone'), async () => {
-        await phone.visit(site.url('/'));
+        await phone.visit(session.site.url('/'));
         expect(phone.takeProblems()).toEqual([]);
         expect(await phone.horizontalOverflow()).toBeLessThanOrEqual(0);
       });
@@ -82,25 +71,25 @@ describe.each([
   });
 
   it('follows an article section link to the section page, and a section to its page 2', async () => {
-    await tab.visit(site.url('/'));
-    await tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
-    await tab.follow('article .kicker a', "link to the article's section");
+    await session.tab.visit(session.site.url('/'));
+    await session.tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
+    await session.tab.follow('article .kicker a', "link to the article's section");
     expectClean();
-    expect(await tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
+    expect(await session.tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
 
     // The sections in the header; the first one with a second page.
-    const sections = await tab.page.locator('.site-nav a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    const sections = await session.tab.page.locator('.site-nav a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
     expect(sections.length, 'section links in the header').toBeGreaterThan(0);
     let paged = false;
     for (const section of sections) {
-      await tab.visit(section);
+      await session.tab.visit(section);
       expectClean();
-      if ((await tab.page.locator('.pagination a[rel="next"]').count()) === 0) continue;
-      const firstPage = await tab.page.locator('[data-list="archive"] h2 a').allInnerTexts();
-      await tab.follow('.pagination a[rel="next"]', 'link to page 2');
+      if ((await session.tab.page.locator('.pagination a[rel="next"]').count()) === 0) continue;
+      const firstPage = await session.tab.page.locator('[data-list="archive"] h2 a').allInnerTexts();
+      await session.tab.follow('.pagination a[rel="next"]', 'link to page 2');
       expectClean();
-      expect(tab.page.url()).toMatch(/\/page\/2\/$/);
-      const secondPage = await tab.page.locator('[data-list="archive"] h2 a').allInnerTexts();
+      expect(session.tab.page.url()).toMatch(/\/page\/2\/$/);
+      const secondPage = await session.tab.page.locator('[data-list="archive"] h2 a').allInnerTexts();
       expect(secondPage.length).toBeGreaterThan(0);
       expect(secondPage.filter((title) => firstPage.includes(title))).toEqual([]);
       paged = true;
@@ -110,39 +99,39 @@ describe.each([
   });
 
   it('follows a tag link from an article to the tag page', async () => {
-    await tab.visit(site.url('/'));
-    await tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
-    const title = await tab.page.locator('article h1').innerText();
-    await tab.follow('article .tags a', 'tag link on the article');
+    await session.tab.visit(session.site.url('/'));
+    await session.tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
+    const title = await session.tab.page.locator('article h1').innerText();
+    await session.tab.follow('article .tags a', 'tag link on the article');
     expectClean();
-    expect(await tab.page.locator('[data-list="archive"] h2 a').allInnerTexts()).toContain(title);
+    expect(await session.tab.page.locator('[data-list="archive"] h2 a').allInnerTexts()).toContain(title);
   });
 
   it('renders the archive of a month', async () => {
-    await tab.visit(site.url('/2026/11/'));
+    await session.tab.visit(session.site.url('/2026/11/'));
     expectClean();
-    expect(await tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
+    expect(await session.tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
   });
 
   it('links to the archive by month from an article or the home page', async () => {
     let found = '';
-    for (const start of [site.url('/'), undefined]) {
-      if (start) await tab.visit(start);
-      else await tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
-      const hrefs = await tab.page.locator('a[href]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    for (const start of [session.site.url('/'), undefined]) {
+      if (start) await session.tab.visit(start);
+      else await session.tab.follow('[data-list="archive"] h2 a', 'article link in the home page list');
+      const hrefs = await session.tab.page.locator('a[href]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
       found = hrefs.find((href) => MONTH_PATH.test(new URL(href).pathname)) ?? '';
       if (found) break;
     }
     expect(found, 'no link to a month archive (a URL ending in /YYYY/MM/) on the home page or an article').not.toBe('');
-    await tab.follow(`a[href="${new URL(found).pathname}"]`, 'link to the month archive');
+    await session.tab.follow(`a[href="${new URL(found).pathname}"]`, 'link to the month archive');
     expectClean();
-    expect(await tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
+    expect(await session.tab.page.locator('[data-list="archive"] li').count()).toBeGreaterThan(0);
   });
 
   it('answers a missing page with the 404 page', async () => {
-    const response = await tab.page.goto(site.url('/no/such/page/'));
+    const response = await session.tab.page.goto(session.site.url('/no/such/page/'));
     expect(response?.status()).toBe(404);
-    expect(await tab.page.locator('h1').innerText()).toMatch(/页面不存在/);
-    tab.takeProblems(); // the 404 itself is the point here
+    expect(await session.tab.page.locator('h1').innerText()).toMatch(/页面不存在/);
+    session.tab.takeProblems(); // the 404 itself is the point here
   });
 });

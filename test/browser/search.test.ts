@@ -6,8 +6,8 @@
 // articles that hold them, with an excerpt.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, launchChromium, SAMPLE_CONTENT, Tab, type Browser, type BuiltSite } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { sampleSiteInBrowser, SAMPLE_CONTENT } from './support.ts';
 
 const RESULT = '.pagefind-ui__result';
 
@@ -36,30 +36,19 @@ describe.each([
   ['at the site root', '/'],
   ['under a subpath', '/archive/'],
 ])('search %s', { timeout: 60_000 }, (where, prefix) => {
-  let site: BuiltSite;
-  let browser: Browser;
-  let tab: Tab;
-
-  beforeAll(async () => {
-    [site, browser] = await Promise.all([buildAndServe(prefix), launchChromium()]);
-    tab = await Tab.open(browser);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await site?.dispose();
-  });
+  const session = sampleSiteInBrowser(prefix);
 
   /** Types `term` into Pagefind's box on the search page and reads the results it shows (the first five). */
   const search = async (term: string): Promise<Hit[]> => {
-    if (!tab.page.url().includes('/search/')) await tab.visit(site.url('/search/'));
-    const input = tab.page.locator('.pagefind-ui__search-input');
+    if (!session.tab.page.url().includes('/search/')) await session.tab.visit(session.site.url('/search/'));
+    const input = session.tab.page.locator('.pagefind-ui__search-input');
     await input.fill('');
     await input.pressSequentially(term, { delay: 20 });
     return readResults(term);
   };
 
   const readResults = async (term: string): Promise<Hit[]> => {
-    await tab.page.waitForFunction(
+    await session.tab.page.waitForFunction(
       // The message names the term once the search ran; each result shows its link once its data loaded.
       (q) => {
         const results = document.querySelectorAll('.pagefind-ui__result').length;
@@ -69,7 +58,7 @@ describe.each([
       term,
       { timeout: 10_000 },
     );
-    return tab.page.locator(RESULT).evaluateAll((results) =>
+    return session.tab.page.locator(RESULT).evaluateAll((results) =>
       results.map((result) => {
         const link = result.querySelector<HTMLAnchorElement>('.pagefind-ui__result-link');
         const excerpt = result.querySelector('.pagefind-ui__result-excerpt');
@@ -103,13 +92,13 @@ describe.each([
   };
 
   it('reaches the search page from the header box without JavaScript help, and searches ?q=', async () => {
-    await tab.visit(site.url('/'));
-    await tab.page.locator('.site-search input[name="q"]').fill('消费金融');
-    await Promise.all([tab.page.waitForURL(/\/search\/\?q=/), tab.page.locator('.site-search button').click()]);
-    expect(new URL(tab.page.url()).pathname).toBe(`${prefix}search/`);
+    await session.tab.visit(session.site.url('/'));
+    await session.tab.page.locator('.site-search input[name="q"]').fill('消费金融');
+    await Promise.all([session.tab.page.waitForURL(/\/search\/\?q=/), session.tab.page.locator('.site-search button').click()]);
+    expect(new URL(session.tab.page.url()).pathname).toBe(`${prefix}search/`);
     const hits = await readResults('消费金融');
     expectGoodHits(hits, '消费金融', await articlesContaining('消费金融'));
-    expect(tab.takeProblems()).toEqual([]);
+    expect(session.tab.takeProblems()).toEqual([]);
   });
 
   it('finds 风控 inside running Chinese text', async () => {
@@ -117,7 +106,7 @@ describe.each([
     const hits = await search('风控');
     expectGoodHits(hits, '风控', holders);
     expect(hits.length).toBeGreaterThanOrEqual(holders.length);
-    expect(tab.takeProblems()).toEqual([]);
+    expect(session.tab.takeProblems()).toEqual([]);
   });
 
   it('finds an English company name: Nvidia', async () => {
@@ -125,21 +114,21 @@ describe.each([
     const hits = await search('Nvidia');
     expectGoodHits(hits, 'Nvidia', holders);
     expect(hits).toHaveLength(Math.min(5, holders.length));
-    expect(tab.takeProblems()).toEqual([]);
+    expect(session.tab.takeProblems()).toEqual([]);
   });
 
   it('finds a stock code: 600036', async () => {
     const hits = await search('600036');
     expectGoodHits(hits, '600036', await articlesContaining('600036'));
     expect(hits).toHaveLength(5);
-    expect(tab.takeProblems()).toEqual([]);
+    expect(session.tab.takeProblems()).toEqual([]);
   });
 
   it('opens a result', async () => {
     const hits = await search('风控');
-    await tab.follow(`${RESULT} a`, 'search result link');
-    expect(new URL(tab.page.url()).pathname).toBe(hits[0]!.path);
-    expect(await tab.page.locator('article h1').count()).toBe(1);
-    expect(tab.takeProblems()).toEqual([]);
+    await session.tab.follow(`${RESULT} a`, 'search result link');
+    expect(new URL(session.tab.page.url()).pathname).toBe(hits[0]!.path);
+    expect(await session.tab.page.locator('article h1').count()).toBe(1);
+    expect(session.tab.takeProblems()).toEqual([]);
   });
 });

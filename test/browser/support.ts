@@ -4,6 +4,7 @@
 // static server on loopback (optionally under a subpath), and Debian's Chromium
 // driven by playwright-core. No browser is ever downloaded: .ci/run installs the
 // `chromium` package when /usr/bin/chromium is missing.
+import { afterAll, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -233,4 +234,37 @@ export class Tab {
   close(): Promise<void> {
     return this.page.close();
   }
+}
+
+export interface BrowserSession {
+  readonly site: BuiltSite;
+  readonly browser: Browser;
+  readonly tab: Tab;
+}
+
+/**
+ * For the describe block it is called in: builds and serves the sample site under
+ * `prefix`, launches Chromium and opens a tab before the tests, and closes both after.
+ */
+export function sampleSiteInBrowser(prefix = '/'): BrowserSession {
+  const state: Partial<{ site: BuiltSite; browser: Browser; tab: Tab }> = {};
+  beforeAll(async () => {
+    [state.site, state.browser] = await Promise.all([buildAndServe(prefix), launchChromium()]);
+    state.tab = await Tab.open(state.browser);
+  }, 120_000);
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.site?.dispose();
+  });
+  return {
+    get site() {
+      return state.site!;
+    },
+    get browser() {
+      return state.browser!;
+    },
+    get tab() {
+      return state.tab!;
+    },
+  };
 }
