@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { pathResolver, readPageViews } from './index/pageviews.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { loadSources } from './load.ts';
@@ -21,7 +21,7 @@ import { createRenderer } from './render/templates.ts';
 import { indexSite, SEARCH_BUNDLE } from './search.ts';
 import type { Article, Page } from './types.ts';
 import { timeEachAsync } from './timing.ts';
-import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
+import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 const EMPTY_BYTES = Buffer.alloc(0);
@@ -222,7 +222,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   if (options.write === false) {
     const session = options.session;
-    const templatesKey = session ? digest(session.parseKey, folderFingerprint(templatesDir)) : '';
+    const templatesKey = session ? renderKey(session.parseKey, templatesDir) : '';
     result.pages = await timed('render', async () => {
       const pages: Page[] = [];
       const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
@@ -231,10 +231,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
-        const fingerprint = session ? digest(templatesKey, page.template, JSON.stringify(page.data)) : '';
+        const fingerprint = session ? pageFingerprint(templatesKey, page) : '';
         const before = session?.pages.get(page.path);
-        const content = before && before.fingerprint === fingerprint ? before.content : renderer.render(page.template, page.data);
-        if (before && before.content === content) result.pagesReused++;
+        const reused = before !== undefined && before.fingerprint === fingerprint;
+        const content = reused ? before.content : renderer.render(page.template, page.data);
+        if (reused) result.pagesReused++;
         if (session) rendered.set(page.path, { fingerprint, content });
         pages.push({ path: page.path, content });
       }
@@ -247,7 +248,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // Everything a build reads: when it all matches the last build into this folder,
   // that site is already what this build would write.
-  const inputs = cache ? digest(cache.parseKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(templatesDir), folderFingerprint(path.join(contentDir, 'static')), await fileDigest(path.join(contentDir, 'data', 'pageviews.csv')), await fileDigest(path.join(contentDir, 'data', 'pageviews.json')), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
+  const templatesKey = cache ? renderKey(cache.parseKey, templatesDir) : '';
+  const inputs = cache ? digest(templatesKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(path.join(contentDir, 'static')), await fileDigest(path.join(contentDir, PAGEVIEWS_CSV)), await fileDigest(path.join(contentDir, PAGEVIEWS_JSON)), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
   if (cache && inputs === cache.store.previous.inputs && cache.store.previous.marker !== undefined) {
     result.pageCount = cache.store.previous.pages.size;
     result.unchanged = true;
@@ -258,15 +260,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const writer = await openSiteWriter(options.outDir);
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
     const records = new Map<string, PageRecord>();
-    // The tool's code renders too (escaping, helpers): a new version re-renders everything.
-    const templatesKey = cache ? digest(cache.parseKey, folderFingerprint(templatesDir)) : '';
     // Time spent producing pages, as opposed to writing them: the `render` step.
     const rendering = { ms: 0 };
     let htmlRendered = false;
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
         const isSpec = 'template' in page;
-        const fingerprint = cache ? (isSpec ? digest(templatesKey, page.template, JSON.stringify(page.data)) : digest(page.content)) : '';
+        const fingerprint = cache ? (isSpec ? pageFingerprint(templatesKey, page) : digest(page.content)) : '';
         const before = previousPages.get(page.path);
         if (cache && before?.fingerprint === fingerprint && (await writer.reuse(page.path, before.size))) {
           records.set(page.path, before);

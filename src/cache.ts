@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
+import type { PageSpec } from './types.ts';
 import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
@@ -132,6 +133,19 @@ export function toolVersion(): string {
   for (const file of listFiles(SOURCE_ROOT)) hash.update(file).update(readFileSync(path.join(SOURCE_ROOT, file)));
   toolFingerprint = hash.digest('hex');
   return toolFingerprint;
+}
+
+/**
+ * What every rendered page depends on besides its own data: the templates and the
+ * tool's code (escaping, helpers), which `parseKey` already names.
+ */
+export function renderKey(parseKey: string, templatesDir: string): string {
+  return digest(parseKey, folderFingerprint(templatesDir));
+}
+
+/** A page's fingerprint: its template and the exact data it shows. */
+export function pageFingerprint(renderKeyValue: string, page: PageSpec): string {
+  return digest(renderKeyValue, page.template, JSON.stringify(page.data));
 }
 
 /** Fingerprint of a folder's files (names and bytes), e.g. the templates. */
