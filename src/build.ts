@@ -3,7 +3,7 @@
 // Each stage is timed. Content problems are collected across all stages that can
 // still run, then reported together; nothing is written when there is an error.
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,8 +257,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   await timed('render+write', async () => {
-    const writer = await openSiteWriter(options.outDir);
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
+    // A site the cache vouches for (its marker matched) is updated in place.
+    const trusted = cache !== undefined && cache.store.previous.marker !== undefined;
+    const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? new Map([...previousPages].map(([page, record]) => [page, record.size])) : undefined });
     const records = new Map<string, PageRecord>();
     // Time spent producing pages, as opposed to writing them: the `render` step.
     const rendering = { ms: 0 };
@@ -286,12 +288,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // its own stage ('search') and also counts inside render+write.
       // Pagefind reads only the HTML pages: when the cache took every one of them from
       // the previous site, that site's index is still exact and is carried over.
-      const previousIndex = path.join(path.resolve(options.outDir), SEARCH_BUNDLE);
-      const indexStillValid = cache !== undefined && !htmlRendered && cache.store.previous.marker !== undefined && existsSync(previousIndex);
+      const indexStillValid = trusted && !htmlRendered && existsSync(path.join(path.resolve(options.outDir), SEARCH_BUNDLE));
       await writer.commit(
-        !config.search
-          ? undefined
-          : (dir) => timed('search', async () => (indexStillValid ? cp(previousIndex, path.join(dir, SEARCH_BUNDLE), { recursive: true }) : void (await indexSite(dir)))),
+        !config.search || indexStillValid
+          ? { previousFolder: { path: SEARCH_BUNDLE, keep: config.search } }
+          : { previousFolder: { path: SEARCH_BUNDLE, keep: false }, beforeSwap: (dir) => timed('search', async () => void (await indexSite(dir))) },
       );
     } catch (error) {
       await writer.abort();

@@ -2,7 +2,7 @@
 // swap. A failed or interrupted build never leaves a half-written site: the previous
 // one stays in place until the new one is whole. Nothing is written outside the
 // output folder, whatever a page path says.
-import { copyFile, link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -41,15 +41,13 @@ export interface SiteWriter {
   /** Adds one page to the new site. Rejects a duplicate path: two pages must never race for one file. */
   write(page: Page): Promise<void>;
   /**
-   * Swaps the new site in. `beforeSwap` runs once every page is on disk, with the
-   * staging folder, so a step that reads the finished site (the search index) adds
-   * to it before anyone can see it; if that step throws, nothing is swapped.
+   * Puts the new site in place. Nothing the build wrote is visible before this: a
+   * failure up to here leaves the previous site as it was.
    */
-  commit(beforeSwap?: (stagingDir: string) => Promise<void>): Promise<void>;
+  commit(options?: CommitOptions): Promise<void>;
   /**
-   * Takes `pagePath` unchanged from the current site (a hard link: no bytes copied).
-   * Only for a site whose marker matched the cache's records: the file is trusted to be
-   * there with `size` bytes, and the build fails if it is not.
+   * Takes `pagePath` unchanged from the current site. Only for a site whose marker
+   * matched the cache's records: the file is trusted to be there with `size` bytes.
    */
   reuse(pagePath: string, size: number): Promise<boolean>;
   /** The text of SITE_MARKER for the pages added so far. */
@@ -57,6 +55,31 @@ export interface SiteWriter {
   /** Throws the new site away; the old one stays. */
   abort(): Promise<void>;
   readonly pagesWritten: number;
+}
+
+export interface CommitOptions {
+  /**
+   * Runs once every page is on disk, with a folder holding the whole new site, before
+   * anyone can see it (the search index reads the finished site and adds to it); if
+   * it throws, nothing changes.
+   */
+  beforeSwap?: (siteDir: string) => Promise<void>;
+  /**
+   * A folder of the previous site that no page record describes (the search bundle):
+   * kept as it is when `keep`, else gone from the new site.
+   */
+  previousFolder?: { path: string; keep: boolean };
+}
+
+export interface SiteWriterOptions {
+  /**
+   * The pages of the site now in the output folder, with their sizes, when a cache has
+   * checked its marker. The writer may then update that folder in place: only changed
+   * pages are written (to staging first) and renamed over their old versions at commit,
+   * unchanged ones are not touched, removed ones are deleted. Without it, the whole
+   * site is staged and swapped in.
+   */
+  currentPages?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -98,7 +121,7 @@ function realPath(file: string): string {
   }
 }
 
-export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
+export async function openSiteWriter(outDir: string, options: SiteWriterOptions = {}): Promise<SiteWriter> {
   const finalDir = path.resolve(outDir);
   const parent = path.dirname(finalDir);
   const base = path.basename(finalDir);
@@ -108,97 +131,212 @@ export async function openSiteWriter(outDir: string): Promise<SiteWriter> {
   await rm(stagingDir, { recursive: true, force: true });
   await mkdir(stagingDir, { recursive: true });
 
-  const written = new Set<string>();
+  const currentPages = options.currentPages;
+  /** Page path -> size, for every page of the new site. */
   const sizes = new Map<string, number>();
+  /** Pages with new bytes in the staging folder; the others are reused from the current site. */
+  const staged: string[] = [];
+  const reused: string[] = [];
   const markerText = () => {
     const listing = [...sizes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([file, size]) => `${file}\0${size}\n`);
     return `Broadsheet site ${createHash('sha256').update(listing.join('')).digest('hex')}\n`;
   };
+  const jobs = new BoundedJobs(WRITE_CONCURRENCY);
   const createdDirs = new Set<string>();
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  const ensureDir = async (dir: string) => {
+    if (createdDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    createdDirs.add(dir);
+  };
 
-  const writeOne = async (target: string, content: string | Buffer) => {
-    const dir = path.dirname(target);
-    if (!createdDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      createdDirs.add(dir);
+  /** Claims a page path for the new site: its place in `root`, and its normalized key. */
+  const claim = (pagePath: string, size: number) => {
+    const target = resolveInside(stagingDir, pagePath);
+    const key = path.relative(stagingDir, target).split(path.sep).join('/');
+    if (sizes.has(key)) throw new DuplicatePage(pagePath);
+    sizes.set(key, size);
+    return { target, key };
+  };
+
+  /** A reused page into the staging folder: a hard link, no bytes copied. */
+  const linkReused = (key: string) => {
+    const target = path.join(stagingDir, key);
+    return jobs.add(async () => {
+      await ensureDir(path.dirname(target));
+      await link(path.join(finalDir, key), target).catch(() => copyFile(path.join(finalDir, key), target));
+    }, (error) => new Error(`${key} of the previous site changed since it was built (${error.code ?? error.message}); build again with --no-cache`));
+  };
+
+  /** Links every reused page into the staging folder, which then holds the whole site. */
+  const materialize = async () => {
+    for (const key of reused) await linkReused(key);
+    reused.length = 0;
+    await jobs.drain();
+  };
+
+  const swap = async (previousFolder: CommitOptions['previousFolder'], beforeSwap: CommitOptions['beforeSwap']) => {
+    await writeFile(path.join(stagingDir, SITE_MARKER), markerText());
+    if (previousFolder?.keep && existsSync(path.join(finalDir, previousFolder.path))) {
+      await cp(path.join(finalDir, previousFolder.path), path.join(stagingDir, previousFolder.path), { recursive: true });
     }
-    await writeFile(target, content);
+    if (beforeSwap) await beforeSwap(stagingDir);
+    const previousDir = path.join(parent, `.${base}.old-${process.pid}`);
+    let hadPrevious = true;
+    try {
+      await rename(finalDir, previousDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      hadPrevious = false;
+    }
+    try {
+      await rename(stagingDir, finalDir);
+    } catch (error) {
+      if (hadPrevious) await rename(previousDir, finalDir);
+      throw error;
+    }
+    if (hadPrevious) await rm(previousDir, { recursive: true, force: true });
+  };
+
+  // Every page is rendered and staged before the output folder is touched; then the
+  // marker says "update in progress" (a cache never trusts that text, so a build killed
+  // in the next few renames is followed by a full one), changed pages are renamed
+  // over their old versions, removed ones deleted, and the real marker written last.
+  const updateInPlace = async (current: ReadonlyMap<string, number>, previousFolder: CommitOptions['previousFolder']) => {
+    const markerFile = path.join(finalDir, SITE_MARKER);
+    await writeFile(markerFile, UPDATING_MARKER);
+    const emptied = new Set<string>();
+    for (const key of current.keys()) {
+      if (sizes.has(key)) continue;
+      emptied.add(path.dirname(key));
+      await jobs.add(() => rm(path.join(finalDir, key), { force: true }));
+    }
+    await jobs.drain();
+    for (const key of staged) {
+      const target = path.join(finalDir, key);
+      await jobs.add(async () => {
+        await ensureDir(path.dirname(target));
+        await rename(path.join(stagingDir, key), target);
+      });
+    }
+    await jobs.drain();
+    await removeEmptyFolders(finalDir, emptied);
+    if (previousFolder && !previousFolder.keep) await rm(path.join(finalDir, previousFolder.path), { recursive: true, force: true });
+    await writeFile(`${markerFile}.tmp-${process.pid}`, markerText());
+    await rename(`${markerFile}.tmp-${process.pid}`, markerFile);
+    await rm(stagingDir, { recursive: true, force: true });
   };
 
   return {
     get pagesWritten() {
-      return written.size;
+      return sizes.size;
     },
     async write(page) {
-      if (failure) throw failure;
-      const target = resolveInside(stagingDir, page.path);
-      const key = path.relative(stagingDir, target);
-      if (written.has(key)) throw new DuplicatePage(page.path);
-      written.add(key);
-      sizes.set(page.path, Buffer.byteLength(page.content));
-      const job = writeOne(target, page.content).catch((error) => {
-        failure ??= error;
+      jobs.throwIfFailed();
+      const { target, key } = claim(page.path, Buffer.byteLength(page.content));
+      staged.push(key);
+      await jobs.add(async () => {
+        await ensureDir(path.dirname(target));
+        await writeFile(target, page.content);
       });
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-      if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
     },
     async reuse(pagePath, size) {
-      if (failure) throw failure;
-      const target = resolveInside(stagingDir, pagePath);
-      const key = path.relative(stagingDir, target);
-      if (written.has(key)) throw new DuplicatePage(pagePath);
-      const current = resolveInside(finalDir, pagePath);
-      written.add(key);
-      sizes.set(pagePath, size);
-      // The caller only reuses pages of a site whose marker it checked, so the file is
-      // there; links run concurrently like writes (one at a time cost 0.4 ms a page).
-      const job = (async () => {
-        const dir = path.dirname(target);
-        if (!createdDirs.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          createdDirs.add(dir);
-        }
-        await link(current, target).catch(() => copyFile(current, target));
-      })().catch((error: NodeJS.ErrnoException) => {
-        failure ??= new Error(`${pagePath} of the previous site changed since it was built (${error.code ?? error.message}); build again with --no-cache`);
-      });
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-      if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
+      jobs.throwIfFailed();
+      const { key } = claim(pagePath, size);
+      // Updating in place, an unchanged page is not touched at all (unless commit
+      // finds it must stage the whole site after all).
+      if (currentPages) reused.push(key);
+      else await linkReused(key);
       return true;
     },
     get marker() {
       return markerText();
     },
-    async commit(beforeSwap) {
-      await Promise.all(inFlight);
-      if (failure) throw failure;
-      await writeFile(path.join(stagingDir, SITE_MARKER), markerText());
-      if (beforeSwap) await beforeSwap(stagingDir);
-      const previousDir = path.join(parent, `.${base}.old-${process.pid}`);
-      let hadPrevious = true;
-      try {
-        await rename(finalDir, previousDir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        hadPrevious = false;
+    async commit(commitOptions = {}) {
+      await jobs.drain();
+      const { beforeSwap, previousFolder } = commitOptions;
+      // A step that reads the whole site needs it in one folder; an update that turns a
+      // page into a folder or back cannot be done by renames; a site with nothing
+      // reused gains nothing from updating in place.
+      if (!currentPages || beforeSwap || reused.length === 0 || !renamesSuffice(currentPages, staged)) {
+        await materialize();
+        await swap(previousFolder, beforeSwap);
+      } else {
+        await updateInPlace(currentPages, previousFolder);
       }
-      try {
-        await rename(stagingDir, finalDir);
-      } catch (error) {
-        if (hadPrevious) await rename(previousDir, finalDir);
-        throw error;
-      }
-      if (hadPrevious) await rm(previousDir, { recursive: true, force: true });
     },
     async abort() {
-      await Promise.allSettled(inFlight);
+      await jobs.settle();
       await rm(stagingDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What an interrupted in-place update leaves as the marker: no cache record matches it. */
+const UPDATING_MARKER = 'Broadsheet site (update in progress)\n';
+
+/**
+ * True when renaming the staged pages into the current site cannot meet a file where
+ * a folder must be, or the other way round.
+ */
+function renamesSuffice(current: ReadonlyMap<string, number>, staged: readonly string[]): boolean {
+  const currentFolders = new Set<string>();
+  for (const key of current.keys()) for (let dir = path.posix.dirname(key); dir !== '.'; dir = path.posix.dirname(dir)) currentFolders.add(dir);
+  for (const key of staged) {
+    if (currentFolders.has(key)) return false;
+    for (let dir = path.posix.dirname(key); dir !== '.'; dir = path.posix.dirname(dir)) if (current.has(dir)) return false;
+  }
+  return true;
+}
+
+/** Removes the folders removed pages left empty, and their parents once empty too. */
+async function removeEmptyFolders(root: string, folders: ReadonlySet<string>): Promise<void> {
+  const deepestFirst = [...folders].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1));
+  for (const folder of deepestFirst) {
+    for (let dir = folder; dir !== '.' && dir !== ''; dir = path.posix.dirname(dir)) {
+      try {
+        await rmdir(path.join(root, dir));
+      } catch {
+        break; // not empty (or already gone): its parents are not empty either
+      }
+    }
+  }
+}
+
+/**
+ * File-system jobs with at most `limit` in flight: enough to keep the disk busy, few
+ * enough to bound memory. The first failure is kept and rethrown by the next call.
+ */
+class BoundedJobs {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly limit: number) {}
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async add(run: () => Promise<unknown>, describe?: (error: NodeJS.ErrnoException) => unknown): Promise<void> {
+    this.throwIfFailed();
+    const job = run().then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => {
+        this.failure ??= describe ? describe(error) : error;
+      },
+    );
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+    if (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+  }
 }
 
 /** A build killed mid-way leaves its staging folder behind; the next build clears it. */

@@ -1,7 +1,8 @@
 // Incremental builds: after any sequence of edits, additions, deletions and renames,
 // a build that uses the cache writes exactly what a clean build writes.
-import { cp, readFile, rm, rename, writeFile, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, rename, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, BUILTIN_TEMPLATES } from '../src/build.ts';
@@ -30,9 +31,14 @@ function articleText(rng: ReturnType<typeof random>, n: number): string {
   return md({ title: `${rng.pick(WORDS)}${rng.pick(WORDS)}第${n}号`, date: `2026-11-${String(day).padStart(2, '0')}T0${rng.int(10)}:00:00+08:00`, category: rng.pick(CATEGORIES), tags: JSON.stringify(tags), ...extra }, body);
 }
 
+/** Every file with its text, and every folder (as "name/": an update must not leave empty ones behind). */
 async function treeOf(dir: string): Promise<Map<string, string>> {
   const files = await listFiles(dir);
-  return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
+  const folders = new Set(files.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('/')}/`)));
+  const all = await readdir(dir, { recursive: true, withFileTypes: true });
+  const empty = all.filter((e) => e.isDirectory()).map((e) => `${path.relative(dir, path.join(e.parentPath, e.name))}/`).filter((f) => !folders.has(f));
+  const entries = await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const));
+  return new Map([...entries, ...empty.sort().map((f) => [f, '(empty folder)'] as const)]);
 }
 
 describe('incremental builds', { timeout: 180_000 }, () => {
@@ -146,5 +152,79 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     const clean = path.join(root, 'clean');
     await build({ ...options, outDir: clean });
     expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+  });
+
+  it('updates the site in place: unchanged pages keep their files, removed ones leave no empty folders', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`k${i}.md`] = md({ title: `保留${i}`, date: `2026-11-0${i + 1}`, category: '银行' }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await build(options);
+    const untouched = path.join(options.outDir, 'assets/favicon.svg');
+    const inodeBefore = (await stat(untouched)).ino;
+    await rm(path.join(contentDir, 'k4.md'));
+    await writeFile(path.join(contentDir, 'k0.md'), md({ title: '保留0', date: '2026-11-01', category: '银行' }, '正文0，改过了。'));
+    const warm = await build(options);
+    expect(warm.pagesReused).toBeGreaterThan(0);
+    // Not rewritten, not even re-linked: the very same file.
+    expect((await stat(untouched)).ino).toBe(inodeBefore);
+    expect(existsSync(path.join(options.outDir, '2026/11/k4'))).toBe(false);
+    expect((await readdir(root)).filter((name) => name.startsWith('.dist.'))).toEqual([]);
+    const clean = path.join(root, 'clean');
+    await build({ ...options, outDir: clean, cache: false });
+    expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+  });
+
+  it('rebuilds the whole site after an update that was cut short', async () => {
+    const contentDir = await writeArchive({ 'p.md': md({ title: '中断', date: '2026-11-01' }), 'q.md': md({ title: '中断二', date: '2026-11-02' }) });
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await build(options);
+    // What a build killed between its renames leaves: a marker no record matches, a stale page.
+    await writeFile(path.join(options.outDir, '.broadsheet-site'), 'Broadsheet site (update in progress)\n');
+    await writeFile(path.join(options.outDir, '2026/11/q/index.html'), 'half-updated');
+    await writeFile(path.join(contentDir, 'p.md'), md({ title: '中断', date: '2026-11-01' }, '新的正文。'));
+    const again = await build(options);
+    expect(again.pagesReused).toBe(0);
+    const clean = path.join(root, 'clean');
+    await build({ ...options, outDir: clean, cache: false });
+    expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+  });
+
+  it('stages the whole site when an update would turn a page into a folder, and when search is turned on or off', async () => {
+    const contentDir = await writeArchive({ 'f.md': md({ title: '别名', date: '2026-11-01', aliases: '[/old/story.html]' }), 'g.md': md({ title: '别名二', date: '2026-11-02' }) });
+    const root = path.dirname(contentDir);
+    let search = false;
+    const options = () => ({ contentDir, outDir: path.join(root, 'dist'), now: NOW, search, cache: true, cacheDir: path.join(root, 'cache') });
+    let cleanBuilds = 0;
+    const clean = async () => {
+      const dir = path.join(root, `clean-${cleanBuilds++}`);
+      await build({ ...options(), outDir: dir, cache: false });
+      return treeOf(dir);
+    };
+    const dist = options().outDir;
+    await build(options());
+    // The file old/story.html becomes the folder of old/story.html/more/index.html.
+    await writeFile(path.join(contentDir, 'f.md'), md({ title: '别名', date: '2026-11-01', aliases: '[/old/story.html/more/]' }));
+    await build(options());
+    expect(existsSync(path.join(dist, 'old/story.html/more/index.html'))).toBe(true);
+    expect(await treeOf(dist)).toEqual(await clean());
+    // And back: the folder becomes a file again.
+    await writeFile(path.join(contentDir, 'f.md'), md({ title: '别名', date: '2026-11-01', aliases: '[/old/story.html]' }));
+    await build(options());
+    expect(await treeOf(dist)).toEqual(await clean());
+    search = true;
+    await build(options());
+    expect(existsSync(path.join(dist, 'pagefind/pagefind-entry.json'))).toBe(true);
+    expect(await treeOf(dist)).toEqual(await clean());
+    await writeFile(path.join(contentDir, 'g.md'), md({ title: '别名二', date: '2026-11-02' }, '改过了。'));
+    const searchedAgain = await build(options());
+    expect(searchedAgain.pagesReused).toBeGreaterThan(0);
+    expect(await treeOf(dist)).toEqual(await clean());
+    search = false;
+    await build(options());
+    expect(existsSync(path.join(dist, 'pagefind'))).toBe(false);
+    expect(await treeOf(dist)).toEqual(await clean());
   });
 });

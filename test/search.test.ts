@@ -99,9 +99,11 @@ describe('search index', { timeout: 60_000 }, () => {
     const second = await openSiteWriter(outDir);
     await second.write({ path: 'index.html', content: 'new' });
     let seen = '';
-    const failing = second.commit(async (staging) => {
-      seen = await readFile(path.join(staging, 'index.html'), 'utf8');
-      throw new Error('index failed');
+    const failing = second.commit({
+      beforeSwap: async (staging) => {
+        seen = await readFile(path.join(staging, 'index.html'), 'utf8');
+        throw new Error('index failed');
+      },
     });
     await expect(failing).rejects.toThrow('index failed');
     await second.abort();
