@@ -5,6 +5,7 @@
 import { copyFile, cp, link, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Page } from './types.ts';
@@ -142,6 +143,16 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     return `Broadsheet site ${createHash('sha256').update(listing.join('')).digest('hex')}\n`;
   };
   const jobs = new BoundedJobs(WRITE_CONCURRENCY);
+  let thread: PageWriterThread | undefined;
+  const finishThread = async () => {
+    if (!thread) return;
+    try {
+      await thread.flush();
+    } finally {
+      await thread.close();
+      thread = undefined;
+    }
+  };
   const createdDirs = new Set<string>();
   const ensureDir = async (dir: string) => {
     if (createdDirs.has(dir)) return;
@@ -234,6 +245,10 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
       jobs.throwIfFailed();
       const { target, key } = claim(page.path, Buffer.byteLength(page.content));
       staged.push(key);
+      if (staged.length > PAGES_BEFORE_THREAD) {
+        thread ??= new PageWriterThread();
+        return thread.write(target, page.content);
+      }
       await jobs.add(async () => {
         await ensureDir(path.dirname(target));
         await writeFile(target, page.content);
@@ -253,6 +268,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async commit(commitOptions = {}) {
       await jobs.drain();
+      await finishThread();
       const { beforeSwap, previousFolder } = commitOptions;
       // A step that reads the whole site needs it in one folder; an update that turns a
       // page into a folder or back cannot be done by renames; a site with nothing
@@ -266,9 +282,85 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async abort() {
       await jobs.settle();
+      await thread?.close();
       await rm(stagingDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Messages to the writer thread (write-thread.ts). */
+export type WriterRequest = { kind: 'write'; items: [file: string, content: string | Uint8Array][] } | { kind: 'flush'; id: number };
+/** Its replies: bytes written so far (in chunks), and the end of a flush with the first error, if any. */
+export type WriterReply = { kind: 'written'; bytes: number } | { kind: 'flushed'; id: number; error: { message: string; code: string | undefined } | undefined };
+
+/** A site this small is written from the main thread: starting a thread would cost more. */
+const PAGES_BEFORE_THREAD = 256;
+/** Pages sent to the writer thread per message. */
+const THREAD_BATCH = 64;
+/** Bytes sent but not yet written before `write` waits: bounds memory when the disk is slower than rendering. */
+const THREAD_MAX_IN_FLIGHT = 32 << 20;
+
+/** Writes files on a worker thread (write-thread.ts); `flush` waits for all of them and reports the first failure. */
+class PageWriterThread {
+  private readonly worker = new Worker(new URL('./write-worker.js', import.meta.url));
+  private batch: [string, string | Uint8Array][] = [];
+  private inFlight = 0;
+  private readonly roomWaiters: (() => void)[] = [];
+  private readonly flushes = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
+  private nextFlush = 0;
+  private crashed: unknown;
+
+  constructor() {
+    this.worker.unref();
+    this.worker.on('message', (reply: WriterReply) => {
+      if (reply.kind === 'written') {
+        this.inFlight -= reply.bytes;
+        while (this.inFlight <= THREAD_MAX_IN_FLIGHT && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
+        return;
+      }
+      const flush = this.flushes.get(reply.id);
+      this.flushes.delete(reply.id);
+      if (reply.error) flush?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else flush?.resolve();
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the writer thread stopped (exit code ${code})`)));
+  }
+
+  async write(file: string, content: string | Buffer): Promise<void> {
+    if (this.crashed) throw this.crashed;
+    this.batch.push([file, content]);
+    this.inFlight += typeof content === 'string' ? content.length : content.byteLength;
+    if (this.batch.length >= THREAD_BATCH) this.send();
+    while (this.inFlight > THREAD_MAX_IN_FLIGHT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  async flush(): Promise<void> {
+    if (this.crashed) throw this.crashed;
+    this.send();
+    const id = this.nextFlush++;
+    const done = new Promise<void>((resolve, reject) => this.flushes.set(id, { resolve, reject }));
+    this.worker.postMessage({ kind: 'flush', id } satisfies WriterRequest);
+    await done;
+  }
+
+  async close(): Promise<void> {
+    this.crashed ??= new Error('the writer thread was closed');
+    await this.worker.terminate();
+  }
+
+  private send(): void {
+    if (this.batch.length === 0) return;
+    this.worker.postMessage({ kind: 'write', items: this.batch } satisfies WriterRequest);
+    this.batch = [];
+  }
+
+  private fail(error: unknown): void {
+    this.crashed ??= error;
+    for (const flush of this.flushes.values()) flush.reject(error);
+    this.flushes.clear();
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
 }
 
 /** What an interrupted in-place update leaves as the marker: no cache record matches it. */

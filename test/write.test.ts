@@ -1,0 +1,41 @@
+// The site writer: a whole site staged and swapped in, or the current one updated in
+// place; big sites are written from a thread of their own.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSiteWriter } from '../src/write.ts';
+import { listFiles, tempDir } from './helpers.ts';
+
+const manyPages = (count: number, text: string) => Array.from({ length: count }, (_, i) => ({ path: `p/${i}/index.html`, content: `${text} ${i}` }));
+
+describe('site writer', () => {
+  it('writes every page of a big site (on the writer thread) with the exact bytes', async () => {
+    const outDir = path.join(await tempDir(), 'site');
+    const writer = await openSiteWriter(outDir);
+    const pages = manyPages(1500, '页面');
+    for (const page of pages) await writer.write(page);
+    await writer.write({ path: 'bytes.bin', content: Buffer.from([0, 1, 2, 255]) });
+    await writer.commit();
+    expect((await listFiles(outDir)).length).toBe(1502);
+    for (const page of [pages[0]!, pages[700]!, pages[1499]!]) expect(await readFile(path.join(outDir, page.path), 'utf8')).toBe(page.content);
+    expect([...(await readFile(path.join(outDir, 'bytes.bin')))]).toEqual([0, 1, 2, 255]);
+  });
+
+  it('reports a failed write on the writer thread at commit, and leaves the previous site as it was', async () => {
+    const outDir = path.join(await tempDir(), 'site');
+    const first = await openSiteWriter(outDir);
+    await first.write({ path: 'index.html', content: 'old' });
+    await first.commit();
+
+    const second = await openSiteWriter(outDir);
+    for (const page of manyPages(600, 'new')) await second.write(page);
+    // A file where the pages above need a folder: fails inside the thread.
+    await second.write({ path: 'p/5/index.html/x.html', content: 'clash' });
+    const commit = second.commit();
+    await expect(commit).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    await second.abort();
+    expect(await listFiles(outDir)).toEqual(['.broadsheet-site', 'index.html']);
+    expect(await readFile(path.join(outDir, 'index.html'), 'utf8')).toBe('old');
+    expect((await listFiles(path.dirname(outDir))).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+});
