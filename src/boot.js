@@ -27,8 +27,10 @@ export async function importTypeScript(entryUrl) {
     }
   }
   if (bundle) {
-    // Stack traces (--verbose) name the .ts files and lines, as under tsx.
-    process.setSourceMapsEnabled(true);
+    // Stack traces name the .ts files and lines, as under tsx; but only when one can be
+    // shown (--verbose, or tests), since mapping costs every start ~20 ms of the
+    // main thread and of each worker.
+    if (process.argv.includes('--verbose') || process.env.BROADSHEET_SOURCE_MAPS || process.env.VITEST) process.setSourceMapsEnabled(true);
     return import(pathToFileURL(bundle).href);
   }
   const { register } = await import('tsx/esm/api');

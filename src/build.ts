@@ -19,7 +19,7 @@ import { syndicationPages } from './render/feeds.ts';
 import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
 import { createRenderer } from './render/templates.ts';
 import { indexSite, SEARCH_BUNDLE } from './search.ts';
-import type { Article, Page } from './types.ts';
+import type { Article, Page, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
@@ -125,6 +125,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sources = await timed('load', () => loadSources(contentDir));
 
   const cache = options.cache === true ? openCache(options, config, contentDir) : undefined;
+  const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
+
+  // Everything a build reads: when it all matches the last build into this folder,
+  // that site is already what this build would write, and the build ends here,
+  // repeating what the last one reported.
+  const writes = options.write !== false && options.render !== false;
+  const templatesKey = cache ? renderKey(cache.parseKey, templatesDir) : '';
+  const inputs = cache && writes ? await buildInputs(templatesKey, config, options, contentDir, sources) : undefined;
+  const last = cache?.store.previous;
+  if (inputs !== undefined && inputs === last?.inputs && last.marker !== undefined && last.report) {
+    return {
+      config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pages.size,
+      pages: undefined, notes: last.report.notes, filesParsed: 0, pagesReused: 0, unchanged: true,
+    };
+  }
 
   // On worker threads for large archives; results and diagnostics come back in source
   // order. Files whose bytes the cache has seen skip parsing altogether.
@@ -207,7 +222,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
   if (options.render === false) return result;
 
-  const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
   if (options.write !== false) {
     const problem = outputFolderProblem(options.outDir, [contentDir, templatesDir, ...(cache ? [options.cacheDir ?? DEFAULT_CACHE_DIR] : [])]);
     if (problem) throw new UsageError(`refusing to write the site to ${options.outDir}: it ${problem} (choose another --out)`);
@@ -222,7 +236,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   if (options.write === false) {
     const session = options.session;
-    const templatesKey = session ? renderKey(session.parseKey, templatesDir) : '';
+    const sessionKey = session ? renderKey(session.parseKey, templatesDir) : '';
     result.pages = await timed('render', async () => {
       const pages: Page[] = [];
       const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
@@ -231,7 +245,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
-        const fingerprint = session ? pageFingerprint(templatesKey, page) : '';
+        const fingerprint = session ? pageFingerprint(sessionKey, page) : '';
         const before = session?.pages.get(page.path);
         const reused = before !== undefined && before.fingerprint === fingerprint;
         const content = reused ? before.content : renderer.render(page.template, page.data);
@@ -243,16 +257,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       return pages;
     });
     result.pageCount = result.pages.length;
-    return result;
-  }
-
-  // Everything a build reads: when it all matches the last build into this folder,
-  // that site is already what this build would write.
-  const templatesKey = cache ? renderKey(cache.parseKey, templatesDir) : '';
-  const inputs = cache ? digest(templatesKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(path.join(contentDir, 'static')), await fileDigest(path.join(contentDir, PAGEVIEWS_CSV)), await fileDigest(path.join(contentDir, PAGEVIEWS_JSON)), ...sources.map((s) => `${s.path}:${s.hash}`)) : undefined;
-  if (cache && inputs === cache.store.previous.inputs && cache.store.previous.marker !== undefined) {
-    result.pageCount = cache.store.previous.pages.size;
-    result.unchanged = true;
     return result;
   }
 
@@ -304,10 +308,22 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       throw error;
     }
-    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir, writer.marker);
+    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir, writer.marker, { articleCount: result.articleCount, diagnostics: result.diagnostics, notes });
     result.pageCount = writer.pagesWritten;
   });
   return result;
+}
+
+/** A digest of every input of a build: the same digest, the same site. */
+async function buildInputs(templatesKey: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[]): Promise<string> {
+  return digest(
+    templatesKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
+    // Messages name files relative to the working directory.
+    process.cwd(),
+    folderFingerprint(path.join(contentDir, 'static')),
+    await fileDigest(path.join(contentDir, PAGEVIEWS_CSV)), await fileDigest(path.join(contentDir, PAGEVIEWS_JSON)),
+    ...sources.map((s) => `${s.path}:${s.hash}`),
+  );
 }
 
 /** Everything a parsed article depends on besides its bytes: the tool's code and the settings parsing reads. */

@@ -24,11 +24,12 @@ import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
 import type { PageSpec } from './types.ts';
+import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** Bump when the cache layout changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CachedParse {
   hash: string;
@@ -41,9 +42,17 @@ export interface PageRecord {
   size: number;
 }
 
+/** What a build reported, so that a build finding nothing changed can say it again. */
+export interface BuildReport {
+  articleCount: number;
+  diagnostics: Diagnostic[];
+  notes: string[];
+}
+
 export interface CacheState {
   articles: Map<string, CachedParse>;
   pages: Map<string, PageRecord>;
+  report: BuildReport | undefined;
   /** Fingerprint of every input of the last successful build into this output folder. */
   inputs: string | undefined;
   /** The site marker that build wrote: the records hold only while the folder still carries it. */
@@ -64,11 +73,11 @@ export class BuildCache {
     const articlesFile = path.join(dir, `articles-${digest(parseKey).slice(0, 16)}.v8`);
     const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
     const articles = readSerialized<Map<string, CachedParse>>(articlesFile, parseKey) ?? new Map();
-    let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string }>(pagesFile, path.resolve(outDir));
+    let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string; report: BuildReport }>(pagesFile, path.resolve(outDir));
     // A build without the cache, with another cache folder, or a hand edit may have
     // replaced the site since: then the records describe files that are gone.
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
-    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs, marker: pageState?.marker });
+    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs, marker: pageState?.marker, report: pageState?.report });
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<void> {
@@ -80,8 +89,8 @@ export class BuildCache {
     }
   }
 
-  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string): Promise<void> {
-    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs, marker });
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs, marker, report });
   }
 }
 
@@ -145,7 +154,9 @@ export function renderKey(parseKey: string, templatesDir: string): string {
 
 /** A page's fingerprint: its template and the exact data it shows. */
 export function pageFingerprint(renderKeyValue: string, page: PageSpec): string {
-  return digest(renderKeyValue, page.template, JSON.stringify(page.data));
+  // Hashed as UTF-16, the way the string is held: for Chinese pages, encoding ~10 KB
+  // of JSON to UTF-8 first cost more than the hash itself.
+  return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(page.data), 'utf16le').digest('hex');
 }
 
 /** Fingerprint of a folder's files (names and bytes), e.g. the templates. */

@@ -146,7 +146,7 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
   for (const note of result.notes) io.err(`note: ${note}`);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (command === 'check') io.out(`Checked ${result.articleCount} articles: no errors (${seconds} s)`);
-  else if (result.unchanged) io.out(`Nothing changed since the last build of ${flags['out']} (${seconds} s)`);
+  else if (result.unchanged) io.out(`Nothing changed since the last build of ${flags['out']} (${result.articleCount} articles, ${result.pageCount} files) in ${seconds} s`);
   else io.out(`Built ${result.articleCount} articles into ${flags['out']} (${result.pageCount} files${result.pagesReused > 0 ? `, ${result.pagesReused} unchanged` : ''}) in ${seconds} s`);
   if (flags['verbose']) {
     for (const t of result.timings) io.err(`  ${t.stage.padEnd(14)} ${t.ms.toFixed(0).padStart(7)} ms`);

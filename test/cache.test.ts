@@ -227,4 +227,21 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(existsSync(path.join(dist, 'pagefind'))).toBe(false);
     expect(await treeOf(dist)).toEqual(await clean());
   });
+
+  it('ends a build early when no input changed, repeating the warnings of the last one', async () => {
+    const contentDir = await writeArchive({ 'w.md': md({ title: '警告', date: '2026-11-01', colour: 'red' }), 'v.md': md({ title: '无警告', date: '2026-11-02' }) });
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    const first = await build(options);
+    expect(first.diagnostics.map((d) => d.code)).toEqual(['frontmatter/unknown-field']);
+    const again = await build(options);
+    expect(again.unchanged).toBe(true);
+    expect(again.timings.map((t) => t.stage)).not.toContain('parse');
+    expect(again.diagnostics).toEqual(first.diagnostics);
+    expect(again.articleCount).toBe(2);
+    expect(again.pageCount).toBe(first.pageCount);
+    // A new build time is a new input: rankings and "today" depend on it.
+    const later = await build({ ...options, now: NOW + 86_400_000 });
+    expect(later.unchanged).toBe(false);
+  });
 });

@@ -162,16 +162,27 @@ export function layoutView(context: LayoutContext, fields: Partial<LayoutView> &
   };
 }
 
+// An article appears on some ten listing pages (home, category, each tag, author,
+// source, year, month); its teaser, like its link, is made once per config.
+const teasers = new WeakMap<Config, WeakMap<Article, Teaser>>();
+
 export function teaser(config: Config, article: Article): Teaser {
-  return {
-    ...linkItem(config, article),
-    text: article.title,
-    summary: article.summary,
-    dateIso: isoDate(article.date, config),
-    dateText: formatDate(article.date, config),
-    category: article.category ?? '',
-    lang: articleLang(article, config.language),
-  };
+  let forConfig = teasers.get(config);
+  if (!forConfig) teasers.set(config, (forConfig = new WeakMap()));
+  let made = forConfig.get(article);
+  if (!made) {
+    made = {
+      ...linkItem(config, article),
+      text: article.title,
+      summary: article.summary,
+      dateIso: isoDate(article.date, config),
+      dateText: formatDate(article.date, config),
+      category: article.category ?? '',
+      lang: articleLang(article, config.language),
+    };
+    forConfig.set(article, made);
+  }
+  return made;
 }
 
 /**

@@ -9,14 +9,14 @@ import { table, type BenchResult } from './report.ts';
 import { runBench } from './run.ts';
 
 describe('npm run bench --quick', () => {
-  it('times cold and warm CLI builds of both corpora and writes every phase to JSON', async () => {
+  it('times cold, warm and unchanged CLI builds of both corpora and writes every phase to JSON', async () => {
     const out = path.join(await tempDir(), 'latest.json');
     const returned = await runBench({ corpora: ['standard', 'chinese'], quick: true, out });
     const result = JSON.parse(await readFile(out, 'utf8')) as BenchResult;
     expect(result).toEqual(JSON.parse(JSON.stringify(returned)));
     expect(result.version).toBe(1);
     expect(result.machine.cores).toBeGreaterThan(0);
-    expect(result.runs.map((r) => `${r.corpus} ${r.size} ${r.run}`)).toEqual(['standard 200 cold', 'standard 200 warm', 'chinese 200 cold', 'chinese 200 warm']);
+    expect(result.runs.map((r) => `${r.corpus} ${r.size} ${r.run}`)).toEqual(['standard 200 cold', 'standard 200 warm', 'standard 200 unchanged', 'chinese 200 cold', 'chinese 200 warm', 'chinese 200 unchanged']);
     for (const run of result.runs) {
       expect(run.articles).toBe(200);
       expect(run.files).toBeGreaterThan(200);

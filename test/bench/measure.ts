@@ -53,8 +53,11 @@ export async function measureBuild(run: BuildRun): Promise<Measurement> {
 
 /** Reads the CLI's summary line and --verbose stage lines. */
 export function parseOutput(stdout: string, stderr: string, wallMs: number): Omit<Measurement, 'wallMs'> {
-  const summary = /Built (\d+) articles into .* \((\d+) files(?:, (\d+) unchanged)?\) in ([\d.]+) s/.exec(stdout);
-  if (!summary) throw new Error(`no summary line in the build's output:\n${stdout}`);
+  const built = /Built (\d+) articles into .* \((\d+) files(?:, (\d+) unchanged)?\) in ([\d.]+) s/.exec(stdout);
+  // A build whose inputs all match the last one writes nothing: every file is kept.
+  const unchanged = /Nothing changed since the last build of .* \((\d+) articles, (\d+) files\) in ([\d.]+) s/.exec(stdout);
+  if (!built && !unchanged) throw new Error(`no summary line in the build's output:\n${stdout}`);
+  const summary = built ?? [unchanged![0], unchanged![1], unchanged![2], unchanged![2], unchanged![3]];
   const stages: Record<string, number> = {};
   let peakRssMb = NaN;
   let treePeakRssMb: number | undefined;
@@ -71,7 +74,12 @@ export function parseOutput(stdout: string, stderr: string, wallMs: number): Omi
     startup: Math.max(0, Math.round(wallMs - Number(summary[4]) * 1000)),
     write: Math.max(0, renderAndWrite - (stages['render'] ?? 0) - (stages['search'] ?? 0)),
   };
-  for (const phase of PHASES) if (!(phase in phases)) throw new Error(`the build's --verbose output has no "${phase}" stage:\n${stderr}`);
+  for (const phase of PHASES) {
+    if (phase in phases) continue;
+    // An unchanged build stops before indexing and rendering.
+    if (unchanged) phases[phase] = 0;
+    else throw new Error(`the build's --verbose output has no "${phase}" stage:\n${stderr}`);
+  }
   return { peakRssMb, treePeakRssMb, articles: Number(summary[1]), files: Number(summary[2]), filesReused: Number(summary[3] ?? 0), phases };
 }
 

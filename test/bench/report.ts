@@ -9,8 +9,8 @@ export type Corpus = 'standard' | 'chinese';
 export interface RunResult extends Measurement {
   corpus: Corpus;
   size: number;
-  /** cold: no previous site or build cache; warm: the same archive again with one article edited. */
-  run: 'cold' | 'warm';
+  /** cold: no previous site or build cache; warm: the same archive again with one article edited; unchanged: once more, no edit. */
+  run: 'cold' | 'warm' | 'unchanged';
   articlesPerSecond: number;
 }
 
@@ -65,6 +65,14 @@ export function bars(runs: readonly RunResult[]): Bar[] {
     const rss = Math.max(big.peakRssMb, big.treePeakRssMb ?? 0);
     result.push({ name: 'Chinese archive, 100,000 articles, peak RSS', limit: '< 1,536 MB', value: `${rss} MB`, met: rss < 1536 });
   }
+  for (const corpus of ['standard', 'chinese'] as const) {
+    const base = cold(corpus, 4000);
+    const after = (run: RunResult['run']) => runs.find((r) => r.corpus === corpus && r.size === 4000 && r.run === run);
+    const edited = after('warm');
+    const same = after('unchanged');
+    if (base && edited) result.push({ name: `${corpus} 4,000: warm build after one edit, share of cold`, limit: '< 20%', value: percent(edited.wallMs / base.wallMs), met: edited.wallMs < 0.2 * base.wallMs });
+    if (base && same) result.push({ name: `${corpus} 4,000: warm build with no change, share of cold`, limit: '< 10%', value: percent(same.wallMs / base.wallMs), met: same.wallMs < 0.1 * base.wallMs });
+  }
   const small = cold('chinese', 4000);
   if (big && small) {
     const ratio = big.wallMs / small.wallMs;
@@ -74,6 +82,7 @@ export function bars(runs: readonly RunResult[]): Bar[] {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
 
 export function table(result: BenchResult): string {
