@@ -244,4 +244,25 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     const later = await build({ ...options, now: NOW + 86_400_000 });
     expect(later.unchanged).toBe(false);
   });
+
+  it('parses everything again when the cache file is cut short or is not a cache', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`c${i}.md`] = md({ title: `缓存${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    await build(options);
+    const articlesFile = path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('articles-'))!);
+    const bytes = await readFile(articlesFile);
+    for (const damaged of [bytes.subarray(0, Math.floor(bytes.length / 2)), Buffer.from('not a cache at all')]) {
+      await writeFile(articlesFile, damaged);
+      await writeFile(path.join(contentDir, 'c0.md'), md({ title: '缓存0', date: '2026-11-01' }, `正文0，${damaged.length}。`));
+      const again = await build(options);
+      expect(again.filesParsed).toBe(5);
+      const clean = path.join(root, `clean-${damaged.length}`);
+      await build({ ...options, outDir: clean, cache: false });
+      expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+    }
+  });
 });
