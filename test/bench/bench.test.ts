@@ -9,7 +9,7 @@ import { table, type BenchResult } from './report.ts';
 import { runBench } from './run.ts';
 
 describe('npm run bench --quick', () => {
-  it('times cold, warm and unchanged CLI builds of both corpora and writes every phase to JSON', async () => {
+  it('times cold, warm and unchanged CLI builds and dev-server reloads of both corpora, and writes every phase to JSON', async () => {
     const out = path.join(await tempDir(), 'latest.json');
     const returned = await runBench({ corpora: ['standard', 'chinese'], quick: true, out });
     const result = JSON.parse(await readFile(out, 'utf8')) as BenchResult;
@@ -25,6 +25,8 @@ describe('npm run bench --quick', () => {
       expect(run.peakRssMb).toBeGreaterThan(10);
       for (const phase of PHASES) expect(run.phases[phase], `${run.corpus} ${run.run} ${phase}`).toBeGreaterThanOrEqual(0);
     }
+    expect(result.dev.map((d) => `${d.corpus} ${d.size} ${d.editToReloadMs.length}`)).toEqual(['standard 200 2', 'chinese 200 2']);
+    for (const d of result.dev) expect(d.medianMs).toBeGreaterThan(0);
     expect(table(result)).toMatch(/^\| corpus \| articles \| run \| wall s \|/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -14,6 +14,14 @@ export interface RunResult extends Measurement {
   articlesPerSecond: number;
 }
 
+export interface DevResult {
+  corpus: Corpus;
+  size: number;
+  editToReloadMs: number[];
+  medianMs: number;
+  firstBuildMs: number;
+}
+
 export interface Bar {
   name: string;
   limit: string;
@@ -29,6 +37,8 @@ export interface BenchResult {
   buildArgs: string[];
   notes: string[];
   runs: RunResult[];
+  /** `broadsheet dev`: edit on disk to the reload event at the edited page. */
+  dev: DevResult[];
   bars: Bar[];
 }
 
@@ -54,7 +64,7 @@ function cpuModel(): string {
 }
 
 /** The issue's bars, for the sizes this run measured. */
-export function bars(runs: readonly RunResult[]): Bar[] {
+export function bars(runs: readonly RunResult[], dev: readonly DevResult[] = []): Bar[] {
   const cold = (corpus: Corpus, size: number) => runs.find((r) => r.corpus === corpus && r.size === size && r.run === 'cold');
   const result: Bar[] = [];
   const standard = cold('standard', 4000);
@@ -72,6 +82,9 @@ export function bars(runs: readonly RunResult[]): Bar[] {
     const same = after('unchanged');
     if (base && edited) result.push({ name: `${corpus} 4,000: warm build after one edit, share of cold`, limit: '< 20%', value: percent(edited.wallMs / base.wallMs), met: edited.wallMs < 0.2 * base.wallMs });
     if (base && same) result.push({ name: `${corpus} 4,000: warm build with no change, share of cold`, limit: '< 10%', value: percent(same.wallMs / base.wallMs), met: same.wallMs < 0.1 * base.wallMs });
+  }
+  for (const d of dev) {
+    if (d.size === 4000) result.push({ name: `${d.corpus} 4,000: dev server, edit to reload (median of ${d.editToReloadMs.length})`, limit: '< 1.0 s', value: seconds(d.medianMs), met: d.medianMs < 1000 });
   }
   const small = cold('chinese', 4000);
   if (big && small) {
@@ -97,6 +110,7 @@ export function table(result: BenchResult): string {
   const m = result.machine;
   lines.push('', `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; load average at start ${m.loadAverageAtStart.join(' ')}.`);
   lines.push(`Phases in seconds. frontmatter and markdown are thread time summed over the parse workers (part of parse).${result.buildArgs.length > 0 ? ` Every build ran with ${result.buildArgs.join(' ')}.` : ''}`);
+  for (const d of result.dev ?? []) lines.push(`Dev server, ${d.corpus} ${d.size.toLocaleString('en-US')}: first build served after ${s(d.firstBuildMs)} s; edit to reload ${d.editToReloadMs.map((ms) => s(ms)).join(', ')} s (median ${s(d.medianMs)} s).`);
   for (const bar of result.bars) lines.push(`${bar.met ? 'MET ' : 'MISSED'} ${bar.name}: ${bar.value} (bar ${bar.limit})`);
   for (const note of result.notes) lines.push(`Note: ${note}`);
   return lines.join('\n');

@@ -3,7 +3,8 @@
 // Generates archives into a temp folder (in RAM where /dev/shm exists; --dir /tmp for
 // the disk) and times real CLI builds of each, as whole processes: cold (no previous
 // site, no build cache), then warm (the same archive with one article edited, with
-// what the cold build left behind), then unchanged (once more). Prints a table and
+// what the cold build left behind), then unchanged (once more); and for archives up
+// to 4,000 articles, the dev server's edit-to-reload time. Prints a table and
 // writes bench-results/latest.json (git-ignored). Default sizes: standard corpus
 // 1,000 / 4,000 / 16,000 files, Chinese archive 4,000 / 20,000 / 100,000 articles;
 // --quick builds 200 of each (the smoke test in the suite).
@@ -18,10 +19,19 @@ import { writeChineseCorpus, CHINESE_NOW } from './corpus-chinese.ts';
 import { writeStandardCorpus, STANDARD_NOW } from './corpus-standard.ts';
 import { editArticle } from './files.ts';
 import { BIN, measureBuild } from './measure.ts';
+import { articlePath, measureDev } from './dev.ts';
 import { bars, machine, table, type BenchResult, type Corpus, type RunResult } from './report.ts';
 
 const DEFAULT_SIZES: Record<Corpus, number[]> = { standard: [1000, 4000, 16_000], chinese: [4000, 20_000, 100_000] };
 const QUICK_SIZE = 200;
+/** The dev server is measured on archives up to this size (the issue's bar is at 4,000). */
+const DEV_MAX_SIZE = 4000;
+const DEV_EDITS = 5;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 === 1 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+};
 export const DEFAULT_OUT = fileURLToPath(new URL('../../bench-results/latest.json', import.meta.url));
 
 export interface BenchOptions {
@@ -41,7 +51,7 @@ export interface BenchOptions {
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => {});
-  const result: BenchResult = { version: 1, date: new Date().toISOString(), machine: machine(), buildArgs: options.buildArgs ?? [], notes: [], runs: [], bars: [] };
+  const result: BenchResult = { version: 1, date: new Date().toISOString(), machine: machine(), buildArgs: options.buildArgs ?? [], notes: [], runs: [], dev: [], bars: [] };
   result.notes.push('standard corpus: each file also has `date: 2020-01-01` (Broadsheet requires a date); otherwise the benchmark shape as published.');
   result.notes.push('cold = no previous site and no build cache; warm = the same build again after editing one article, with the site and build cache the cold build left; unchanged = once more with no change.');
   // The first run after an install bundles src/ (src/boot.js); do that outside the timings.
@@ -76,6 +86,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           // Written after every run: a long benchmark stopped half-way keeps what it measured.
           await save(result, out);
         }
+        if (size <= DEV_MAX_SIZE) {
+          const edits = options.quick ? 2 : DEV_EDITS;
+          log(`${corpus} ${size}: dev server, ${edits} edits...`);
+          const file = path.join(contentDir, sample);
+          const dev = await measureDev(contentDir, file, await articlePath(file), now, edits);
+          result.dev.push({ corpus, size, ...dev, medianMs: median(dev.editToReloadMs) });
+          log(`  edit to reload: ${dev.editToReloadMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s`);
+          await save(result, out);
+        }
         if (!options.keep) await rm(dir, { recursive: true, force: true });
       }
     }
@@ -97,7 +116,7 @@ function defaultDir(): string {
 }
 
 async function save(result: BenchResult, out: string): Promise<void> {
-  result.bars = bars(result.runs);
+  result.bars = bars(result.runs, result.dev);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 }
