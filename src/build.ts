@@ -12,7 +12,7 @@ import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './error
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { loadSources } from './load.ts';
+import { loadSources, readSource, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
@@ -67,12 +67,14 @@ export interface BuildOptions {
 
 export interface BuildSession {
   parseKey: string;
+  /** What the last build read of each file: an unchanged file is not read again. */
+  files: Map<string, KnownFile>;
   articles: Map<string, CachedParse>;
   pages: Map<string, { fingerprint: string; content: string | Buffer }>;
 }
 
 export function createSession(): BuildSession {
-  return { parseKey: '', articles: new Map(), pages: new Map() };
+  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map() };
 }
 
 export interface StageTiming {
@@ -122,7 +124,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const config = await timed('config', () => loadConfig(contentDir, { baseUrl: options.baseUrl, search: options.search }, diagnostics));
   stopIfErrors();
 
-  const sources = await timed('load', () => loadSources(contentDir));
+  const session = options.session;
+  if (session) {
+    const key = parseKeyFor(config, contentDir);
+    if (session.parseKey !== key) Object.assign(session, { parseKey: key, files: new Map(), articles: new Map(), pages: new Map() });
+  }
+  const sources = await timed('load', () => loadSources(contentDir, session?.files));
 
   const cache = options.cache === true ? openCache(options, config, contentDir) : undefined;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
@@ -145,13 +152,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // order. Files whose bytes the cache has seen skip parsing altogether.
   let filesParsed = 0;
   const parsed = await timed('parse', async () => {
-    const session = options.session;
-    if (session) {
-      const key = parseKeyFor(config, contentDir);
-      if (session.parseKey !== key) Object.assign(session, { parseKey: key, articles: new Map(), pages: new Map() });
-    }
     const previous = cache?.store.previous.articles ?? session?.articles;
     const fresh = previous ? sources.filter((s) => previous.get(s.path)?.hash !== s.hash || previous.get(s.path)?.displayPath !== shown(s.path)) : sources;
+    // A file the session knew by its time stamps but holds no parse for (a build that
+    // failed half-way, say) is read after all.
+    for (const source of fresh) if (source.bytes.length === 0) Object.assign(source, await readSource(source.absolutePath));
     filesParsed = fresh.length;
     const result = await parseAll(fresh, config, {
       workers: options.workers,
@@ -237,7 +242,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
 
   if (options.write === false) {
-    const session = options.session;
     const sessionKey = session ? renderKey(session.parseKey, templatesDir) : '';
     result.pages = await timed('render', async () => {
       const pages: Page[] = [];

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build, BUILTIN_TEMPLATES } from '../src/build.ts';
+import { build, BUILTIN_TEMPLATES, createSession } from '../src/build.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
 
@@ -264,5 +264,25 @@ describe('incremental builds', { timeout: 180_000 }, () => {
       await build({ ...options, outDir: clean, cache: false });
       expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
     }
+  });
+
+  it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) files[`d${i}.md`] = md({ title: `会话${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const session = createSession();
+    const options = { contentDir, outDir: path.join(path.dirname(contentDir), 'unused'), now: NOW, search: false, write: false, session };
+    const first = await build(options);
+    expect(first.filesParsed).toBe(4);
+    await writeFile(path.join(contentDir, 'd1.md'), md({ title: '会话1', date: '2026-11-02' }, '正文1，改了。'));
+    const second = await build(options);
+    expect(second.filesParsed).toBe(1);
+    expect(second.pages!.find((p) => p.path === '2026/11/d1/index.html')!.content).toContain('正文1，改了。');
+    // As after a build that failed between reading and parsing: the time stamps are known, the parse is not.
+    session.articles.delete('d2.md');
+    const third = await build(options);
+    expect(third.diagnostics).toEqual([]);
+    expect(third.filesParsed).toBe(1);
+    expect(third.pages!.find((p) => p.path === '2026/11/d2/index.html')!.content).toContain('正文2。');
   });
 });
