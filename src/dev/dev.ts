@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { build, BUILTIN_TEMPLATES, createSession, type BuildOptions } from '../build.ts';
+import type { Config } from '../config.ts';
 import { formatDiagnostic, UsageError } from '../errors.ts';
 import { EventHub } from './events.ts';
 import { overlayHtml } from './inject.ts';
@@ -94,6 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   /** One build into memory; never throws. The one place build() is called. */
   const session = createSession();
+  let parserWarmedUp = false;
   const buildOnce = async (changes: ChangeSet): Promise<Outcome> => {
     const started = performance.now();
     const seconds = () => ((performance.now() - started) / 1000).toFixed(2);
@@ -114,6 +116,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     };
     try {
       const result = await (options.builder ?? build)(buildOptions);
+      if (!parserWarmedUp) {
+        parserWarmedUp = true;
+        void warmUpParser(result.config);
+      }
       const site = snapshotOf(result.pages ?? [], result.config.basePath, buildIds(), result.articleCount);
       return { ok: true, site, warnings: [...result.diagnostics.map(formatDiagnostic), ...result.notes.map((note) => `note: ${note}`)], seconds: seconds() };
     } catch (error) {
@@ -234,5 +240,21 @@ function isDirectory(dir: string): boolean {
     return statSync(dir).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The first build parses a big archive on worker threads; the author's first edit is
+ * then parsed on the main thread, which would load the Markdown stack and build its
+ * processors right then (about a second on a busy 2-core machine). Done once, while
+ * the author is still reading the terminal.
+ */
+async function warmUpParser(config: Config): Promise<void> {
+  try {
+    const { parseArticle } = await import('../parse/article.ts');
+    const sample = '---\ntitle: 预热\ndate: 2026-01-01\ntags: [a]\n---\n\n## 标题\n\n正文 **粗体** [链接](/x/)。\n\n- 一\n- 二\n\n| a | b |\n| - | - |\n| 1 | 2 |\n';
+    parseArticle({ path: 'warm-up.md', absolutePath: 'warm-up.md', bytes: Buffer.from(sample), hash: '' }, config, 'warm-up.md');
+  } catch {
+    // Only a head start: the real parse reports any real problem.
   }
 }
