@@ -8,14 +8,27 @@
 // most 60 characters. A title with nothing to read (only emoji, say) falls back to
 // the date: article-20260327-0905. Slugs are plain ASCII, so no URL is ever
 // percent-encoded.
+import { createRequire } from 'node:module';
 import slugify from '@sindresorhus/slugify';
-import { pinyin } from 'pinyin-pro';
+import type * as PinyinPro from 'pinyin-pro';
 
 export const MAX_SLUG_LENGTH = 60;
 
+// pinyin-pro's dictionaries cost every parse worker ~50 ms of start-up, and a worker
+// needs them only for a `:category` permalink with a Han category. So they load on
+// the first Han text, synchronously: through require, which picks the package's
+// CommonJS build (test/slug.test.ts checks it reads every Han character as the ES
+// module build does).
+let loadedPinyinPro: typeof PinyinPro | undefined;
+function pinyinPro(): typeof PinyinPro {
+  return (loadedPinyinPro ??= createRequire(import.meta.url)('pinyin-pro') as typeof PinyinPro);
+}
+
+const HAN = /\p{Script=Han}/u;
+
 export function slugFromText(text: string): string {
-  const readable = /\p{Script=Han}/u.test(text)
-    ? pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true }).join(' ')
+  const readable = HAN.test(text)
+    ? pinyinPro().pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true }).join(' ')
     : text;
   const slug = slugify(readable, { decamelize: false });
   return cutAtWord(slug, MAX_SLUG_LENGTH);

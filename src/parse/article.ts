@@ -48,7 +48,8 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
     report.error(undefined, 'file/encoding', 'the file is not valid UTF-8', 'save it as UTF-8 (GBK and Big5 files must be converted)');
     return fail();
   }
-  text = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  text = text.replace(/^\uFEFF/, '');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   if (text.trim() === '') {
     report.error(undefined, 'file/empty', 'the file is empty', 'add frontmatter with title and date, then the article text, or delete the file');
     return fail();
@@ -196,15 +197,30 @@ function readRelated(value: YamlValue | undefined, present: boolean): FieldResul
 /** Site path for an article; the slug was already checked, so the path holds no `..`. */
 export function permalinkFor(pattern: string, slug: string, date: number, category: string | undefined, timeZone: string): string {
   const local = Number.isFinite(date) ? localParts(date, timeZone) : { year: 1970, month: 1, day: 1 };
-  const url = pattern
+  const dated = pattern
     .replaceAll(':year', String(local.year))
     .replaceAll(':month', pad(local.month))
-    .replaceAll(':day', pad(local.day))
-    // The same readable scheme as /categories/<name>/: 银行 -> yin-hang, never a '/' or '%'.
-    .replaceAll(':category', (category && slugFromText(category)) || 'uncategorized')
-    .replaceAll(':slug', slug);
+    .replaceAll(':day', pad(local.day));
+  const url = (dated.includes(':category') ? dated.replaceAll(':category', categorySlug(category)) : dated).replaceAll(':slug', slug);
   const withSlashes = `/${url}/`.replace(/\/{2,}/g, '/');
   return withSlashes;
+}
+
+// Reading a category as pinyin costs ~50 µs (and pinyin-pro's load), and an archive
+// has a few dozen categories: each is read once per thread.
+const categorySlugs = new Map<string, string>();
+const MAX_CACHED_CATEGORIES = 10_000;
+
+/** The same readable scheme as /categories/<name>/: 银行 -> yin-hang, never a '/' or '%'. */
+function categorySlug(category: string | undefined): string {
+  if (!category) return 'uncategorized';
+  let slug = categorySlugs.get(category);
+  if (slug === undefined) {
+    if (categorySlugs.size >= MAX_CACHED_CATEGORIES) categorySlugs.clear();
+    slug = slugFromText(category) || 'uncategorized';
+    categorySlugs.set(category, slug);
+  }
+  return slug;
 }
 
 /** Why an alias cannot become a redirect page inside the output folder, or undefined. */
@@ -223,8 +239,18 @@ export function aliasPathProblem(alias: string): string | undefined {
   return undefined;
 }
 
+/** The first line of 20 characters or more, trimmed, else the whole text; scanned, as splitting would copy every line of the article. */
 function firstParagraph(text: string): string {
-  return (text.split('\n').find((line) => line.trim().length >= 20) ?? text).trim();
+  for (let start = 0; ; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    if (end - start >= 20) {
+      const line = text.slice(start, end).trim();
+      if (line.length >= 20) return line;
+    }
+    if (newline === -1) return text.trim();
+    start = newline + 1;
+  }
 }
 
 function lineAtByte(bytes: Buffer, offset: number): number {

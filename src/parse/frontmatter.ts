@@ -44,8 +44,9 @@ type Report = (line: number | undefined, code: string, message: string, hint: st
  * Returns undefined when the file cannot be split; problems go to `report`.
  */
 export function splitFrontmatter(text: string, report: Report): SplitSource | undefined {
-  const lines = text.split('\n');
-  const opening = OPENING_FENCE.exec(lines[0] ?? '');
+  const firstNewline = text.indexOf('\n');
+  const firstLine = firstNewline === -1 ? text : text.slice(0, firstNewline);
+  const opening = OPENING_FENCE.exec(firstLine);
   if (!opening) {
     report(1, 'frontmatter/missing', 'the file does not start with frontmatter', 'begin the file with a line `---`, then `title:` and `date:`, then a closing `---`');
     return undefined;
@@ -55,20 +56,36 @@ export function splitFrontmatter(text: string, report: Report): SplitSource | un
     report(1, 'frontmatter/code', `frontmatter marked \`---${language}\` is refused: only YAML data is read, code is never run`, 'write the opening fence as a plain `---` and the fields as YAML');
     return undefined;
   }
-  const closingIndex = lines.findIndex((line, index) => index > 0 && CLOSING_FENCE.test(line));
+  // The closing fence by offsets: splitting every file into lines cost more than the YAML.
+  let closingIndex = -1;
+  let closingStart = 0;
+  let closingEnd = 0;
+  for (let index = 1, lineStart = firstNewline + 1; firstNewline !== -1; index++) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const first = text.charCodeAt(lineStart);
+    if ((first === 0x2d || first === 0x2e) && CLOSING_FENCE.test(text.slice(lineStart, lineEnd))) {
+      [closingIndex, closingStart, closingEnd] = [index, lineStart, lineEnd];
+      break;
+    }
+    if (newline === -1) break;
+    lineStart = newline + 1;
+  }
   if (closingIndex === -1) {
     report(1, 'frontmatter/unclosed', 'the frontmatter opened on line 1 is never closed', 'add a line `---` after the last frontmatter field');
     return undefined;
   }
 
-  // gray-matter gets a string whose first line is exactly `---`: the language tag was
-  // checked above and must not reach its engine lookup.
+  // gray-matter gets a string whose first and closing fences are exactly `---`: the
+  // language tag was checked above and must not reach its engine lookup. Most files
+  // already have those fences and go to it as they are.
   let parsedYaml: YamlResult | undefined;
   const yamlEngine = (input: string) => {
     parsedYaml = readYaml(input);
     return {};
   };
-  const normalized = ['---', ...lines.slice(1, closingIndex), '---', ...lines.slice(closingIndex + 1)].join('\n');
+  const plainFences = firstLine === '---' && closingEnd - closingStart === 3 && text.startsWith('---', closingStart);
+  const normalized = plainFences ? text : `---${text.slice(firstLine.length, closingStart)}---${text.slice(closingEnd)}`;
   const file = matter(normalized, { ...GRAY_MATTER_OPTIONS, engines: { ...GRAY_MATTER_OPTIONS.engines, yaml: yamlEngine } });
   return {
     yaml: parsedYaml ?? readYaml(''),

@@ -3,7 +3,7 @@
 // price `1.10` must not become 1.1, and `2024-02-30` must not roll over into March
 // the way js-yaml 3 (gray-matter's default) silently does. Types are checked by the
 // callers, who know what each field should be.
-import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml';
+import { CST, LineCounter, Parser, parseDocument, isMap, isScalar, type Node } from 'yaml';
 
 export type YamlValue = string | YamlValue[] | { [key: string]: YamlValue } | null;
 
@@ -24,6 +24,11 @@ export interface YamlResult {
 }
 
 export function readYaml(text: string): YamlResult {
+  return readPlainFrontmatter(text) ?? readWithComposer(text);
+}
+
+/** Any YAML, through the yaml package's Composer and Document. */
+export function readWithComposer(text: string): YamlResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     schema: 'failsafe',
@@ -72,6 +77,147 @@ export function readYaml(text: string): YamlResult {
       return item ? lineOf(item.range?.[0]) : keyLines.get(key);
     },
   };
+}
+
+/**
+ * Frontmatter as nearly every article writes it: `key: value` lines at column 0, each
+ * value a one-line scalar, a one-line `[a, b]` or a block list of one-line scalars,
+ * with no comments, anchors, aliases, tags or repeated keys. Such text is read from
+ * the yaml package's own parse tree (its lexer, parser and scalar resolver), skipping
+ * its Composer, Document and toJS: a third more time on top of the parse, and much
+ * more while a fresh worker's JIT warms up.
+ * Only shapes in which the Composer can find no problem are accepted, and the values
+ * are what toJS returns for them; anything else returns undefined, for
+ * readWithComposer. test/parse/yaml.test.ts compares the two on random frontmatter.
+ */
+export function readPlainFrontmatter(text: string): YamlResult | undefined {
+  let document: CST.Document | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type === 'newline' && document === undefined) continue;
+    if (token.type !== 'document' || document !== undefined) return undefined;
+    document = token;
+  }
+  const map = document?.value;
+  if (!document || document.start.length > 0 || !onlyLineBreaks(document.end) || map?.type !== 'block-map' || map.indent !== 0) return undefined;
+
+  const data: { [key: string]: YamlValue } = {};
+  const keyOffsets = new Map<string, number>();
+  const itemOffsets = new Map<string, number[]>();
+  for (const { start, key, sep, value } of map.items) {
+    if (!onlyLineBreaks(start) || key?.type !== 'scalar' || key.indent !== 0 || key.end?.length || !PLAIN_KEY.test(key.source)) return undefined;
+    const name = key.source;
+    if (keyOffsets.has(name)) return undefined;
+    const indicator = sep?.[0];
+    if (indicator?.type !== 'map-value-ind' || indicator.offset !== key.offset + name.length) return undefined;
+    let valueOnNextLine = false;
+    for (let i = 1; i < sep!.length; i++) {
+      const token = sep![i]!;
+      if (token.type === 'newline') valueOnNextLine = true;
+      else if (!isSpaces(token)) return undefined;
+    }
+    keyOffsets.set(name, key.offset);
+
+    if (value === undefined) {
+      data[name] = '';
+    } else if (value.type === 'block-seq') {
+      if (!valueOnNextLine) return undefined;
+      const items: string[] = [];
+      const offsets: number[] = [];
+      for (const item of value.items) {
+        if (!isSequenceItemStart(item.start) || item.value === undefined) return undefined;
+        const resolved = oneLineScalar(item.value, true);
+        if (resolved === undefined) return undefined;
+        items.push(resolved);
+        offsets.push(item.value.offset);
+      }
+      data[name] = items;
+      itemOffsets.set(name, offsets);
+    } else if (valueOnNextLine) {
+      return undefined;
+    } else if (value.type === 'flow-collection') {
+      const [close, ...after] = value.end;
+      if (value.start.source !== '[' || close?.type !== 'flow-seq-end' || !after.every((token) => token.type === 'newline' || isSpaces(token))) return undefined;
+      const items: string[] = [];
+      const offsets: number[] = [];
+      for (const [index, item] of value.items.entries()) {
+        if (item.key !== undefined || item.sep !== undefined || item.value === undefined || !isFlowItemStart(item.start, index === 0)) return undefined;
+        const resolved = oneLineScalar(item.value, false);
+        if (resolved === undefined) return undefined;
+        items.push(resolved);
+        offsets.push(item.value.offset);
+      }
+      data[name] = items;
+      itemOffsets.set(name, offsets);
+    } else {
+      const resolved = oneLineScalar(value, true);
+      if (resolved === undefined) return undefined;
+      data[name] = resolved;
+    }
+  }
+
+  const lineAt = (offset: number) => {
+    let line = 1;
+    for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) line++;
+    return line;
+  };
+  // Lines are wanted only for diagnostics (and `related`), so they are counted on demand.
+  let keyLines: Map<string, number> | undefined;
+  const linesOfKeys = () => (keyLines ??= new Map([...keyOffsets].map(([name, offset]) => [name, lineAt(offset)])));
+  return {
+    value: data,
+    problems: [],
+    get keyLines() {
+      return linesOfKeys();
+    },
+    itemLine(key, index) {
+      const offset = itemOffsets.get(key)?.[index];
+      return offset === undefined ? linesOfKeys().get(key) : lineAt(offset);
+    },
+  };
+}
+
+/** Keys that toJS stores as they are: no `__proto__`, no `<<` merge key, nothing numeric. */
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+function isSpaces(token: CST.SourceToken): boolean {
+  return token.type === 'space' && /^ +$/.test(token.source);
+}
+
+function onlyLineBreaks(tokens: CST.SourceToken[] | undefined): boolean {
+  return tokens === undefined || tokens.every((token) => token.type === 'newline');
+}
+
+/** Indentation, `-`, a space: nothing else before a block list item. */
+function isSequenceItemStart(tokens: CST.SourceToken[]): boolean {
+  let indicators = 0;
+  for (const token of tokens) {
+    if (token.type === 'seq-item-ind') indicators++;
+    else if (!isSpaces(token)) return false;
+  }
+  return indicators === 1;
+}
+
+/** A comma before every item but the first, and spaces. */
+function isFlowItemStart(tokens: CST.SourceToken[], first: boolean): boolean {
+  let commas = 0;
+  for (const token of tokens) {
+    if (token.type === 'comma') commas++;
+    else if (!isSpaces(token)) return false;
+  }
+  return commas === (first ? 0 : 1);
+}
+
+/**
+ * The text of a plain or quoted scalar on one line, as the Composer resolves it
+ * (escapes, quote doubling), or undefined when it is anything else or has a problem.
+ */
+function oneLineScalar(token: CST.Token, lineBreakAfter: boolean): string | undefined {
+  if (token.type !== 'scalar' && token.type !== 'single-quoted-scalar' && token.type !== 'double-quoted-scalar') return undefined;
+  if (token.source.includes('\n')) return undefined;
+  for (const after of token.end ?? []) if (!(isSpaces(after) || (lineBreakAfter && after.type === 'newline'))) return undefined;
+  let problem = false;
+  const resolved = CST.resolveAsScalar(token, true, () => (problem = true));
+  return problem || resolved === null ? undefined : resolved.value;
 }
 
 function firstLine(message: string): string {

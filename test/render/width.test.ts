@@ -1,7 +1,8 @@
 // Display-width truncation: CJK and emoji count two columns, Latin one; a cut never
 // splits a surrogate pair, a combining mark or a ZWJ emoji sequence.
 import { describe, expect, it } from 'vitest';
-import { displayWidth, truncateToWidth } from '../../src/render/width.ts';
+import { displayWidth, graphemeWidth, ONE_UNIT_CLUSTERS, truncateToWidth } from '../../src/render/width.ts';
+import { random } from '../bench/files.ts';
 
 describe('display width', () => {
   it.each([
@@ -41,5 +42,48 @@ describe('truncateToWidth', () => {
     const cut = truncateToWidth('𠀀𠀁𠀂𠀃𠀄', 7);
     expect(cut).toBe('𠀀𠀁...');
     expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
+});
+
+describe('one UTF-16 unit a cluster', () => {
+  const segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
+  const clusters = (text: string) => [...segmenter.segment(text)].length;
+
+  // What lets width.ts skip Intl.Segmenter: with nothing that joins (marks, joiners,
+  // Hangul jamo, surrogates) every unit listed breaks from its neighbours.
+  it('is what Intl.Segmenter says of every unit listed', () => {
+    let listed = 0;
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      const c = String.fromCharCode(unit);
+      if (!ONE_UNIT_CLUSTERS.test(c)) continue;
+      listed++;
+      // After and before a letter, next to itself, and between ideographs.
+      expect(clusters(`x${c}${c}${c}x中${c}中`), `U+${unit.toString(16)}`).toBe(8);
+    }
+    expect(listed).toBeGreaterThan(30_000);
+  });
+
+  it('gives the widths and cuts that cluster by cluster counting gives', () => {
+    const widthByClusters = (text: string) => [...segmenter.segment(text)].reduce((sum, { segment }) => sum + graphemeWidth(segment), 0);
+    const truncateByClusters = (text: string, maxWidth: number) => {
+      if (text.length * 2 <= maxWidth) return text;
+      const budget = Math.max(0, maxWidth - 3);
+      let width = 0;
+      let cut = -1;
+      for (const { segment, index } of segmenter.segment(text)) {
+        width += graphemeWidth(segment);
+        if (cut === -1 && width > budget) cut = index;
+        if (width > maxWidth) return text.slice(0, cut).trimEnd() + '...';
+      }
+      return text;
+    };
+    const rnd = random(3);
+    const pieces = [...'招商银行年报，。“”：、（）《》ＡＩ０１ａ？！　·—…abc XYZ019-_.,;é©®™€¥£½→①■★♥ぁアヴー々〇'].concat(['e\u0301', '😀', '👨‍👩‍👧', '𠀀', '\u00ad', '\u200b', '가', '\u1100\u1161', '\u3099', '\uff9e', '\t', '\n', '\ufe0f', '🇨🇳']);
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: Math.floor(rnd() * 60) }, () => pieces[Math.floor(rnd() * pieces.length)]!).join('');
+      const maxWidth = Math.floor(rnd() * 80);
+      expect(displayWidth(text), JSON.stringify(text)).toBe(widthByClusters(text));
+      expect(truncateToWidth(text, maxWidth), JSON.stringify([text, maxWidth])).toBe(truncateByClusters(text, maxWidth));
+    }
   });
 });
