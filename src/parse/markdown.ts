@@ -1,4 +1,5 @@
-// Markdown -> sanitized HTML through one frozen unified processor per site language.
+// Markdown -> sanitized HTML through one frozen unified processor per site language
+// and set of GFM extensions (markdown-gfm.ts: each document gets only those it needs).
 // Raw HTML in articles is parsed (only when present: re-parsing every tree through
 // parse5 costs more than all the rest) and then sanitized with GitHub's schema, which
 // drops <script>, event handlers and any URL whose protocol is not http(s)/mailto
@@ -13,6 +14,7 @@ import rehypeSlug from 'rehype-slug';
 import rehypeStringify from 'rehype-stringify';
 import type { Root as HastRoot, Element, ElementContent, RootContent } from 'hast';
 import type { Language } from '../config.ts';
+import { gfmFeaturesOf, needsGfm, remarkGfmFeatures, type GfmFeature } from './markdown-gfm.ts';
 
 export interface RenderedMarkdown {
   html: string;
@@ -29,35 +31,17 @@ const FOOTNOTE_LABELS: Record<Language, { label: string; back: string }> = {
   en: { label: 'Footnotes', back: 'Back to content' },
 };
 
-/** Re-parses raw HTML only in trees that contain some. */
+/**
+ * Re-parses raw HTML only in trees that contain some. Raw nodes come from HTML in the
+ * Markdown, which always starts with `<`: when the source is at hand and has none, the
+ * tree is not even walked.
+ */
 const rehypeRawWhenNeeded: Plugin<[], HastRoot> = function () {
   const reparse = (rehypeRaw as unknown as () => (tree: HastRoot) => HastRoot).call(this);
-  return (tree) => (containsRaw(tree) ? reparse(tree) : tree);
-};
-
-/**
- * The sanitizer prefixes ids (so an author's id="main" cannot shadow the page's own)
- * but leaves `#fragment` links alone; point in-page links at the prefixed ids.
- */
-const rehypeFollowClobberedIds: Plugin<[], HastRoot> = () => (tree) => {
-  const ids = new Set<string>();
-  const anchors: Element[] = [];
-  const walk = (node: HastRoot | RootContent) => {
-    if (node.type !== 'element' && node.type !== 'root') return;
-    if (node.type === 'element') {
-      const id = node.properties['id'];
-      if (typeof id === 'string') ids.add(id);
-      const href = node.properties['href'];
-      if (node.tagName === 'a' && typeof href === 'string' && href.startsWith('#')) anchors.push(node);
-    }
-    for (const child of node.children) walk(child);
+  return (tree, file) => {
+    const mayHoldHtml = typeof file.value !== 'string' || file.value.includes('<');
+    return mayHoldHtml && containsRaw(tree) ? reparse(tree) : tree;
   };
-  walk(tree);
-  for (const anchor of anchors) {
-    const target = safeDecode(String(anchor.properties["href"]).slice(1));
-    if (!ids.has(target) && ids.has(`user-content-${target}`)) anchor.properties['href'] = `#user-content-${target}`;
-  }
-  return tree;
 };
 
 function containsRaw(node: HastRoot | RootContent): boolean {
@@ -75,26 +59,19 @@ const sanitizeSchema = {
   },
 };
 
-/**
- * GFM's extensions (tables, autolink literals, footnotes, strikethrough, task lists)
- * make micromark 2-3x slower on every document, and most articles use none of them.
- * Each needs something a document without them never holds: `|` or a delimiter-row
- * line such as `:--` for a table (`a\n:-` is a one-column table), `~` for
- * strikethrough, `[^` for a footnote, `[ ]`/`[x]` for a task, and `@`, `www` or
- * `http` for an autolink literal (`&` and `\` too, since an entity or escape can
- * spell one out). Without any of these, plain CommonMark gives the very same tree;
- * test/parse/markdown-gfm.test.ts checks that on thousands of random documents.
- */
-const GFM_TRIGGER = /[|~@&\\]|\[\^|\[[\sxX]\]|www|https?:|^[ \t>]*[-: \t]*-[-: \t]*$/im;
+/** GFM for the documents that need it, one extension at a time: see markdown-gfm.ts. */
+export { needsGfm };
 
-export function needsGfm(markdown: string): boolean {
-  return GFM_TRIGGER.test(markdown);
-}
+/** `true` is remark-gfm itself, all extensions: the reference the per-extension choice is tested against. */
+type GfmChoice = boolean | readonly GfmFeature[];
 
-function createProcessor(language: Language, gfm: boolean) {
+function createProcessor(language: Language, gfm: GfmChoice) {
   const labels = FOOTNOTE_LABELS[language];
   const parser = unified().use(remarkParse);
-  return (gfm ? parser.use(remarkGfm) : parser)
+  // `use` adds to the processor it is called on; these plugins only configure the parser.
+  if (gfm === true) parser.use(remarkGfm);
+  else if (gfm !== false && gfm.length > 0) parser.use(remarkGfmFeatures, gfm);
+  return parser
     .use(remarkRehype, {
       allowDangerousHtml: true,
       // The sanitizer prefixes every id with user-content-; prefixing here too would double it.
@@ -104,13 +81,12 @@ function createProcessor(language: Language, gfm: boolean) {
     })
     .use(rehypeRawWhenNeeded)
     .use(rehypeSanitize, sanitizeSchema)
-    .use(rehypeSlug)
-    .use(rehypeFollowClobberedIds)
     .freeze();
 }
 
 const processors = new Map<string, ReturnType<typeof createProcessor>>();
 const stringifier = unified().use(rehypeStringify).freeze();
+const headingSlugger = unified().use(rehypeSlug).freeze();
 
 /** Milliseconds this thread spent in renderMarkdown: the build reports it as the `markdown` phase. */
 export const markdownClock = { ms: 0 };
@@ -122,25 +98,26 @@ export const markdownClock = { ms: 0 };
 export function renderMarkdown(markdown: string, language: Language, basePath = '/'): RenderedMarkdown {
   const start = performance.now();
   try {
-    return renderMarkdownAs(markdown, language, basePath, needsGfm(markdown));
+    return renderMarkdownAs(markdown, language, basePath, gfmFeaturesOf(markdown));
   } finally {
     markdownClock.ms += performance.now() - start;
   }
 }
 
-/** renderMarkdown with GFM on or off whatever the text holds: for the test that they agree. */
-export function renderMarkdownAs(markdown: string, language: Language, basePath: string, gfm: boolean): RenderedMarkdown {
-  const key = `${language} ${gfm}`;
+/** renderMarkdown with a given choice of GFM whatever the text holds: for the tests that the choices agree. */
+export function renderMarkdownAs(markdown: string, language: Language, basePath: string, gfm: GfmChoice): RenderedMarkdown {
+  const key = `${language} ${String(gfm)}`;
   let processor = processors.get(key);
   if (!processor) {
     processor = createProcessor(language, gfm);
     processors.set(key, processor);
   }
-  const tree = processor.runSync(processor.parse(markdown)) as HastRoot;
-  if (basePath !== '/') prefixSitePaths(tree, basePath);
-  const headings: RenderedMarkdown['headings'] = [];
-  collectHeadings(tree, headings);
-  return { html: stringifier.stringify(tree), text: visibleText(tree), headings };
+  // The source goes along as the file so rehypeRawWhenNeeded can look for `<` in it.
+  const tree = processor.runSync(processor.parse(markdown), markdown) as HastRoot;
+  const survey = surveyTree(tree, basePath);
+  slugHeadings(survey);
+  followClobberedIds(survey);
+  return { html: stringifier.stringify(tree), text: survey.text.join('').replace(/[ \t]*\n\s*/g, '\n').trim(), headings: headingList(survey) };
 }
 
 /** Deepest run of block containers (`>`, list markers) at a line start: a cheap guard run before parsing. */
@@ -157,33 +134,92 @@ export function containerDepth(markdown: string): { depth: number; line: number 
 }
 
 const BLOCK = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'li', 'tr', 'blockquote', 'pre', 'table', 'div', 'section', 'br', 'hr', 'dt', 'dd']);
+/** Only lower-case names get here: the sanitizer keeps only the schema's tag names. */
+const HEADING = /^h[1-6]$/;
+const WHITESPACE_ONLY = /^\s+$/;
 
-function visibleText(tree: HastRoot): string {
-  const parts: string[] = [];
-  const walk = (node: HastRoot | ElementContent) => {
-    if (node.type === 'text') {
-      // Whitespace between table cells and list items is source formatting, not text.
-      parts.push(/^\s+$/.test(node.value) ? ' ' : node.value);
-    }
-    else if (node.type === 'element' || node.type === 'root') {
-      if (node.type === 'element' && node.tagName === 'section' && node.properties?.['dataFootnotes'] !== undefined) return;
-      for (const child of node.children) walk(child as ElementContent);
-      if (node.type === 'element' && BLOCK.has(node.tagName)) parts.push('\n');
-      else if (node.type === 'element' && (node.tagName === 'td' || node.tagName === 'th')) parts.push(' ');
-    }
-  };
-  walk(tree);
-  return parts.join('').replace(/[ \t]*\n\s*/g, '\n').trim();
+interface TreeSurvey {
+  /** Visible text in pieces, block elements followed by newlines. */
+  text: string[];
+  ids: Set<string>;
+  /** Links to `#fragment`s. */
+  inPageLinks: Element[];
+  /** Every heading, in document order. */
+  headings: Element[];
+  /** Headings that are not inside another heading. */
+  outermostHeadings: Element[];
 }
 
-function collectHeadings(node: HastRoot | ElementContent, into: RenderedMarkdown['headings']): void {
-  if (node.type !== 'element' && node.type !== 'root') return;
-  if (node.type === 'element' && /^h[1-6]$/.test(node.tagName)) {
-    const id = node.properties?.['id'];
-    if (typeof id === 'string' && !id.startsWith('user-content-')) into.push({ depth: Number(node.tagName[1]), id, text: textOf(node) });
-    return;
+/**
+ * One walk over the sanitized tree gathers what the steps after the sanitizer read,
+ * and prefixes site paths with the base path on the way: a walk per step cost more
+ * than some of the steps.
+ */
+function surveyTree(tree: HastRoot, basePath: string): TreeSurvey {
+  const survey: TreeSurvey = { text: [], ids: new Set(), inPageLinks: [], headings: [], outermostHeadings: [] };
+  const prefixPaths = basePath !== '/';
+  const walk = (node: RootContent, visible: boolean, inHeading: boolean): void => {
+    if (node.type === 'text') {
+      // Whitespace between table cells and list items is source formatting, not text.
+      if (visible) survey.text.push(WHITESPACE_ONLY.test(node.value) ? ' ' : node.value);
+      return;
+    }
+    if (node.type !== 'element') return;
+    const { properties, tagName } = node;
+    const id = properties['id'];
+    if (typeof id === 'string') survey.ids.add(id);
+    const href = properties['href'];
+    if (tagName === 'a' && typeof href === 'string' && href.startsWith('#')) survey.inPageLinks.push(node);
+    if (prefixPaths) prefixSitePaths(node, basePath);
+    const heading = HEADING.test(tagName);
+    if (heading) {
+      survey.headings.push(node);
+      if (!inHeading) survey.outermostHeadings.push(node);
+    }
+    // Footnotes are not part of the story's text (summaries, related links).
+    const childrenVisible = visible && !(tagName === 'section' && properties['dataFootnotes'] !== undefined);
+    for (const child of node.children) walk(child, childrenVisible, inHeading || heading);
+    if (!childrenVisible) return;
+    if (BLOCK.has(tagName)) survey.text.push('\n');
+    else if (tagName === 'td' || tagName === 'th') survey.text.push(' ');
+  };
+  for (const child of tree.children) walk(child, true, false);
+  return survey;
+}
+
+/**
+ * rehype-slug walks every node of the tree to find the headings; surveyTree found them
+ * already, so it gets a root of just those (nested ones are reached through their outer
+ * one, in document order as in the whole tree). The ids it gives count as targets.
+ */
+function slugHeadings(survey: TreeSurvey): void {
+  if (survey.outermostHeadings.length === 0) return;
+  headingSlugger.runSync({ type: 'root', children: survey.outermostHeadings });
+  for (const heading of survey.headings) {
+    const id = heading.properties['id'];
+    if (typeof id === 'string') survey.ids.add(id);
   }
-  for (const child of node.children) collectHeadings(child as ElementContent, into);
+}
+
+/** The outline: headings of the story itself (the footnotes' heading and authors' raw ids are clobbered). */
+function headingList(survey: TreeSurvey): RenderedMarkdown['headings'] {
+  const headings: RenderedMarkdown['headings'] = [];
+  for (const heading of survey.outermostHeadings) {
+    const id = heading.properties['id'];
+    if (typeof id === 'string' && !id.startsWith('user-content-')) headings.push({ depth: Number(heading.tagName[1]), id, text: textOf(heading) });
+  }
+  return headings;
+}
+
+/**
+ * The sanitizer prefixes ids (so an author's id="main" cannot shadow the page's own)
+ * but leaves `#fragment` links alone; point in-page links at the prefixed ids.
+ */
+function followClobberedIds({ ids, inPageLinks }: TreeSurvey): void {
+  for (const link of inPageLinks) {
+    const target = safeDecode(String(link.properties['href']).slice(1));
+    if (!ids.has(target) && ids.has(`user-content-${target}`)) link.properties['href'] = `#user-content-${target}`;
+  }
 }
 
 function textOf(node: Element | ElementContent): string {
@@ -192,14 +228,11 @@ function textOf(node: Element | ElementContent): string {
   return '';
 }
 
-function prefixSitePaths(node: HastRoot | RootContent, basePath: string): void {
-  if (node.type === 'element') {
-    for (const attribute of ['href', 'src'] as const) {
-      const value = node.properties[attribute];
-      if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) node.properties[attribute] = basePath + value.slice(1);
-    }
+function prefixSitePaths(element: Element, basePath: string): void {
+  for (const attribute of ['href', 'src'] as const) {
+    const value = element.properties[attribute];
+    if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) element.properties[attribute] = basePath + value.slice(1);
   }
-  if ('children' in node) for (const child of node.children) prefixSitePaths(child, basePath);
 }
 
 function safeDecode(text: string): string {

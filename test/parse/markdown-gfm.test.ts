@@ -1,7 +1,9 @@
 // renderMarkdown uses plain CommonMark for documents that hold no character a GFM
-// extension needs (markdown.ts, needsGfm). That must never change the output.
+// extension needs, and otherwise only the extensions whose triggers the document
+// holds (markdown-gfm.ts). That must never change the output.
 import { describe, expect, it } from 'vitest';
 import { needsGfm, renderMarkdownAs } from '../../src/parse/markdown.ts';
+import { GFM_FEATURES, gfmFeaturesOf, type GfmFeature } from '../../src/parse/markdown-gfm.ts';
 
 /** Pieces that make Markdown structure, plus near misses of every GFM trigger. */
 const PIECES = ['\n', '\n\n', ' ', '  ', '\t', '-', '---', ':', ':-', '*', '**', '_', '#', '## ', '> ', '`', '```', '[', ']', '(', ')', '!', '<',
@@ -52,4 +54,52 @@ describe('GFM only when a document needs it', () => {
     }
     expect(compared).toBe(1000);
   }, 30_000);
+
+  it('knows which GFM extensions a document needs', () => {
+    const cases: [string, GfmFeature[]][] = [
+      ['| a | b |\n| - | - |', ['table']],
+      ['one column\n:-', ['table']],
+      ['a ~~b~~', ['strikethrough']],
+      ['note[^1]\n\n[^1]: text', ['footnote']],
+      ['- [ ] task\n- [X] done', ['taskListItem']],
+      ['mail me@example.com', ['autolinkLiteral']],
+      ['a &#64; b', ['autolinkLiteral']],
+      ['see HTTPS://x.y', ['autolinkLiteral']],
+      ['| www.example.com | ~~x~~ |\n| - | - |', ['autolinkLiteral', 'strikethrough', 'table']],
+      ['# title\n\n- item\n- [link](/x/)', []],
+    ];
+    for (const [text, features] of cases) expect(gfmFeaturesOf(text), text).toEqual(features);
+  });
+
+  // Documents that mix some extensions' constructs (and near misses) with plain
+  // Markdown, so each extension is left out while others are in use.
+  it('gives the same HTML, text and headings with only the extensions a document needs as with all of GFM', () => {
+    const rnd = random(11);
+    const plain = PIECES.filter((piece) => !RARE.has(piece));
+    let partial = 0;
+    for (let i = 0; i < 1000; i++) {
+      const families = GFM_FEATURES.filter(() => rnd() < 0.4).map((feature) => FEATURE_PIECES[feature]);
+      let doc = '';
+      const length = 5 + Math.floor(rnd() * 60);
+      for (let j = 0; j < length; j++) {
+        const pieces = families.length > 0 && rnd() < 0.3 ? families[Math.floor(rnd() * families.length)]! : plain;
+        doc += pieces[Math.floor(rnd() * pieces.length)]!;
+      }
+      const features = gfmFeaturesOf(doc);
+      if (features.length > 0 && features.length < GFM_FEATURES.length) partial++;
+      const some = renderMarkdownAs(doc, 'zh-CN', '/', features);
+      const all = renderMarkdownAs(doc, 'zh-CN', '/', true);
+      expect(some, JSON.stringify(doc)).toEqual(all);
+    }
+    expect(partial).toBeGreaterThan(500);
+  }, 60_000);
 });
+
+/** Pieces that make each extension's constructs, or nearly. */
+const FEATURE_PIECES: Record<GfmFeature, string[]> = {
+  autolinkLiteral: ['www.example.com', 'WWW.x.org/a(b)', 'https://x.y/z?', 'http://a.b.', 'me@example.com', 'a.b@c.d', 'mailto:x@y.z', '&#64;', '&#x77;ww.a.b', 'w\\ww.a.b', '&amp;', '\\'],
+  footnote: ['[^1]', '[^1]: note', '\n[^a]: x\n', '[^a]', '[^ 1]', '[^]'],
+  strikethrough: ['~~', '~', '~~~', '\n~~~\ncode\n~~~\n'],
+  table: ['|', ' | ', '\n| a | b |\n| - | - |\n', '\n|---|:-:|\n', '\n:-', '\n-:|', '\n---\n', '\n- \n'],
+  taskListItem: ['[ ]', '[x]', '[X]', '\n- [ ] ', '\n* [x] ', '\n1. [X] ', '[\t]'],
+};
