@@ -29,7 +29,7 @@ import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** Bump when the cache layout changes. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 export interface CachedParse {
   hash: string;

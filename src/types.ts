@@ -58,6 +58,11 @@ export interface Article {
   image?: string | undefined;
   /** Heading outline of the body, for a table of contents. */
   headings: { depth: number; id: string; text: string }[];
+  /**
+   * The related-link tokens of title, summary and text, recorded by the parse step so that
+   * related links need not tokenize every article again: see src/index/related/terms.ts.
+   */
+  terms?: string | undefined;
 }
 
 /** One link in an article's related list, with what earned it its place. */

@@ -10,6 +10,7 @@ import type { Diagnostic } from '../errors.ts';
 import type { Article, SourceFile } from '../types.ts';
 import type { ParseResult } from './article.ts';
 import { defaultHeapGrowth } from '../memory.ts';
+import { recordTerms } from '../index/related/terms.ts';
 
 /** Below this many files a build parses on the main thread: starting a worker costs more than it saves. */
 export const MIN_FILES_FOR_WORKERS = 200;
@@ -73,7 +74,7 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     const before = markdownClock.ms;
     const start = performance.now();
     sources.forEach((source, index) => {
-      results[index] = parseArticle(source, config, options.displayPath(source.path));
+      results[index] = withTerms(parseArticle(source, config, options.displayPath(source.path)));
       if (index % 500 === 0) options.onProgress?.(index, sources.length);
     });
     totalMs = performance.now() - start;
@@ -90,6 +91,17 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     if (result.article) articles.push(result.article);
   }
   return { results, articles, diagnostics, markdownMs, frontmatterMs: totalMs - markdownMs, workers };
+}
+
+/**
+ * Adds the article's related-link tokens. Tokenizing belongs to the related phase, but done
+ * here it runs on the workers, in parallel, and is cached with the article: the main thread
+ * then replays a few hundred distinct tokens per article instead of scanning every text.
+ */
+export function withTerms(result: ParseResult): ParseResult {
+  const terms = result.article && recordTerms(result.article);
+  if (terms !== undefined) result.article!.terms = terms;
+  return result;
 }
 
 async function parseOnWorkers(sources: readonly SourceFile[], config: Config, count: number, options: ParseAllOptions, results: ParseResult[]) {

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { parseArticle } from './article.ts';
 import { markdownClock } from './markdown.ts';
-import type { WorkerBatch, WorkerReply } from './pool.ts';
+import { withTerms, type WorkerBatch, type WorkerReply } from './pool.ts';
 
 const { config } = workerData as { config: Config };
 
@@ -14,7 +14,7 @@ parentPort!.on('message', ({ id, items }: WorkerBatch) => {
   const results = items.map(({ source, display }) => {
     // A Buffer arrives as a plain Uint8Array; parseArticle reads it as a Buffer.
     const bytes = Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
-    return parseArticle({ ...source, bytes }, config, display);
+    return withTerms(parseArticle({ ...source, bytes }, config, display));
   });
   const reply: WorkerReply = { id, results, totalMs: performance.now() - start, markdownMs: markdownClock.ms - before };
   parentPort!.postMessage(reply);

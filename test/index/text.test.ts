@@ -25,6 +25,12 @@ describe('tokenize', () => {
     expect(tokenize('GDP and HSBC')).toEqual(['GDP', 'HSBC']);
   });
 
+  it('reads a word the same whatever punctuation follows it, and joined words as one stretch', () => {
+    expect(tokenize('Profits rose. Banks’ shares, AAPL. 600036.SH. Zürich-based 5G 12ab Q1- 2025. 2025')).toEqual(
+      ['profits', 'banks', 'shares', 'AAPL', '600036.SH', 'zürich', 'based', '5g', '12ab', 'q1'],
+    );
+  });
+
   it('keeps tickers whole and canonical', () => {
     expect(tokenize('招商银行(600036.SH)与腾讯(0700.HK、00700.hk)及AAPL、BRK.B')).toEqual(
       expect.arrayContaining(['600036.SH', '0700.HK', 'AAPL', 'BRK.B']),

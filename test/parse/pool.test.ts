@@ -4,8 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build.ts';
-import { ContentErrors } from '../../src/errors.ts';
-import { defaultWorkerCount, MIN_FILES_FOR_WORKERS } from '../../src/parse/pool.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ContentErrors, Diagnostics } from '../../src/errors.ts';
+import { recordTerms } from '../../src/index/related/terms.ts';
+import { loadSources } from '../../src/load.ts';
+import { defaultWorkerCount, MIN_FILES_FOR_WORKERS, parseAll } from '../../src/parse/pool.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from '../helpers.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
@@ -29,6 +32,16 @@ describe('parse pool', () => {
       expect(one.get(file)?.equals(bytes), file).toBe(true);
       expect(two.get(file)?.equals(bytes), file).toBe(true);
     }
+  }, 60_000);
+
+  it('records every article’s related-link tokens, the same on workers as on the main thread', async () => {
+    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const sources = await loadSources(SAMPLE);
+    const articles = async (workers: number) => (await parseAll(sources, config, { workers, displayPath: (file) => file })).articles;
+    const [inline, two] = await Promise.all([articles(0), articles(2)]);
+    expect(inline.length).toBeGreaterThan(0);
+    expect(inline.every((a) => a.terms !== undefined && a.terms === recordTerms(a))).toBe(true);
+    expect(two.map((a) => [a.slug, a.terms])).toEqual(inline.map((a) => [a.slug, a.terms]));
   }, 60_000);
 
   it('reports the same problems in the same order with and without workers', async () => {

@@ -4,69 +4,153 @@
 // CJK bigrams by their two character codes, keeps no string per bigram term, and
 // stores counts in typed arrays.
 import { scanTokens, type TokenSink } from '../text.ts';
+import type { RecordedTerms, RepeatedTokenSink } from './terms.ts';
 
 /**
- * Open-addressing hash map from a bigram's int32 pair key (first << 16 | second, never 0) to a
- * term id, key and id side by side: with millions of terms each probe is a cache miss, so one.
+ * The bigram terms: an open-addressing table from a bigram's int32 pair key (first << 16 |
+ * second, never 0) to [key, term id, last doc seen + 1, df], side by side. With millions of
+ * terms each probe is a cache miss: this way counting a bigram is one, where a table of ids
+ * and an array of counts by id would be two.
  */
-class PairTable {
-  private slots = new Int32Array(2 << 16);
+class PairTerms {
+  slots = new Int32Array(SLOT << 16);
+  /**
+   * The hash is the product's high bits: its low bits depend only on the key's low bits, the
+   * second character, so bigrams ending alike would share slots and probe long clusters.
+   */
+  private shift = 32 - 16;
   private size = 0;
 
-  get(key: number): number {
+  /** The slot holding `key`, or ~(the empty slot where it would go). */
+  find(key: number): number {
     const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    for (let at = Math.imul(key, 0x9e3779b1) & mask; ; at = (at + 1) & mask) {
-      const k = slots[2 * at]!;
-      if (k === key) return slots[2 * at + 1]!;
-      if (k === 0) return -1;
+    const mask = slots.length / SLOT - 1;
+    for (let at = Math.imul(key, 0x9e3779b1) >>> this.shift; ; at = (at + 1) & mask) {
+      const k = slots[SLOT * at]!;
+      if (k === key) return at;
+      if (k === 0) return ~at;
     }
   }
-  set(key: number, value: number): void {
-    if (++this.size * 8 > this.slots.length * 3) this.grow(); // load factor 3/4
-    this.insert(key, value);
+
+  /** Puts `key` with term `id` in `empty`, the slot `find` gave it; returns its slot (a grown table moves it). */
+  add(key: number, id: number, empty: number): number {
+    if (++this.size * 4 > (this.slots.length / SLOT) * 3) {
+      this.grow(); // load factor 3/4
+      empty = ~this.find(key);
+    }
+    this.slots[SLOT * empty] = key;
+    this.slots[SLOT * empty + 1] = id;
+    return empty;
   }
-  private insert(key: number, value: number): void {
+
+  /** Writes each bigram term's df into `df`, by term id. */
+  documentFrequencies(df: Int32Array): void {
     const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    let at = Math.imul(key, 0x9e3779b1) & mask;
-    while (slots[2 * at] !== 0) at = (at + 1) & mask;
-    slots[2 * at] = key;
-    slots[2 * at + 1] = value;
+    for (let at = 0; at < slots.length; at += SLOT) if (slots[at] !== 0) df[slots[at + 1]!] = slots[at + 3]!;
   }
+
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.insert(old[i]!, old[i + 1]!);
+    this.shift--;
+    for (let from = 0; from < old.length; from += SLOT) {
+      if (old[from] === 0) continue;
+      const to = SLOT * ~this.find(old[from]!);
+      for (let k = 0; k < SLOT; k++) this.slots[to + k] = old[from + k]!;
+    }
+  }
+}
+
+/** Int32s a PairTerms slot takes: key, id, last doc + 1, df. */
+const SLOT = 4;
+
+/**
+ * A field's term frequencies, in order of first appearance: a small table from term id to
+ * entry, emptied by a generation stamp. It stays in CPU cache, so the archive-wide arrays
+ * are touched once per distinct term and doc, not once per token.
+ */
+class FieldCounts {
+  ids = new Int32Array(1024);
+  tf2 = new Int32Array(1024);
+  count = 0;
+  private table = new Int32Array(2 << 11); // [id, entry] side by side
+  private stamps = new Int32Array(1 << 11);
+  private generation = 1;
+
+  /** Adds `amount` to term `id`'s count in this field. */
+  add(id: number, amount: number): void {
+    const { table, stamps } = this;
+    const mask = stamps.length - 1;
+    let at = Math.imul(id, 0x9e3779b1) & mask;
+    for (; stamps[at] === this.generation; at = (at + 1) & mask) {
+      if (table[2 * at] === id) {
+        this.tf2[table[2 * at + 1]!]! += amount;
+        return;
+      }
+    }
+    if ((this.count + 1) * 2 > stamps.length) return this.grow(id, amount);
+    stamps[at] = this.generation;
+    table[2 * at] = id;
+    table[2 * at + 1] = this.count;
+    if (this.count === this.ids.length) this.growEntries();
+    this.ids[this.count] = id;
+    this.tf2[this.count++] = amount;
+  }
+
+  clear(): void {
+    this.generation++;
+    this.count = 0;
+  }
+
+  private grow(id: number, amount: number): void {
+    const entries = this.count;
+    this.table = new Int32Array(this.table.length * 2);
+    this.stamps = new Int32Array(this.stamps.length * 2);
+    this.generation = 1;
+    this.count = 0;
+    const { ids, tf2 } = this;
+    for (let e = 0; e < entries; e++) this.add(ids[e]!, tf2[e]!);
+    this.add(id, amount);
+  }
+
+  private growEntries(): void {
+    const ids = new Int32Array(this.ids.length * 2);
+    ids.set(this.ids);
+    this.ids = ids;
+    const tf2 = new Int32Array(this.tf2.length * 2);
+    tf2.set(this.tf2);
+    this.tf2 = tf2;
   }
 }
 
 /**
- * Term ids, document frequencies and per-doc term frequencies; the sink of scanTokens.
+ * Term ids, document frequencies and per-doc term frequencies; the sink of scanTokens, or of
+ * a token record made when the article was parsed (terms.ts), which gives the same counts.
  * Per doc, one byte string holds its entries, title ones first: varint(id), varint(2·tf)
  * (summary tokens count as halves). Ids are given in order of first appearance, so common
  * terms have small ids and short varints: ~3-4 bytes a distinct term instead of 8, on the
  * largest structure of the build.
  */
-export class TermCounter implements TokenSink {
-  private readonly vocab = new Map<string, number>();
-  private readonly pairs = new PairTable();
+export class TermCounter implements TokenSink, RepeatedTokenSink {
+  private readonly pairs = new PairTerms();
+  /** A small direct-mapped cache in front of `pairs`, [key, slot]: common bigrams stay in CPU cache. */
   private readonly cache = new Int32Array(2 << 13);
+  private readonly vocab = new Map<string, number>();
+  /** Per string term, by its order among string terms: [term id, last doc seen + 1, df]. */
+  private stringStats = new Int32Array(3 << 10);
   /** Pair key of each term; 0 for a term that is a string in `strings`. */
   private keys = new Int32Array(1 << 14);
   private readonly strings = new Map<number, string>();
   private termCount = 0;
-  /** Per term, side by side for the same reason: [last doc seen + 1, df, 2·tf in the current field]. */
-  private stats = new Int32Array(3 << 14);
-  private readonly touched: number[] = [];
+  private readonly field = new FieldCounts();
   private readonly packed: (Uint8Array | undefined)[];
   private readonly entryCounts: Int32Array;
   private readonly titleEntries: Int32Array;
-  private readonly pending: number[] = [];
   private bytes = new Uint8Array(1 << 16);
   private byteCount = 0;
   readonly lengths: Float64Array[];
-  private doc = 0;
+  /** The doc being counted, plus one: what "last doc seen" holds once a term is seen in it. */
+  private docMark = 1;
   /** 2·share: summary tokens count half, so twice the count stays an integer. */
   private share2 = 2;
   private tokens = 0;
@@ -95,66 +179,100 @@ export class TermCounter implements TokenSink {
   /** Document frequency of every term, once counting is done. */
   documentFrequencies(): Int32Array {
     const df = new Int32Array(this.termCount);
-    for (let id = 0; id < this.termCount; id++) df[id] = this.stats[3 * id + 1]!;
+    this.pairs.documentFrequencies(df);
+    for (let ordinal = 0; ordinal < this.vocab.size; ordinal++) df[this.stringStats[3 * ordinal]!] = this.stringStats[3 * ordinal + 2]!;
     return df;
   }
 
   /** Counts the tokens of `text` (tokenized by scanTokens) at `share` each, toward `field` (0 title, 1 body). */
   scan(doc: number, field: number, text: string, share: number): void {
-    this.begin(doc, text.length, share);
+    this.begin(doc, share);
     scanTokens(text, this);
+    this.lengths[field]![doc]! += this.tokens * share;
+  }
+
+  /** The same for the next field of a record made when the article was parsed (terms.ts): no scanning. */
+  replay(doc: number, field: number, terms: RecordedTerms, share: number): void {
+    this.begin(doc, share);
+    terms.nextField(this);
     this.lengths[field]![doc]! += this.tokens * share;
   }
 
   /** The same for tokens from another tokenizer. */
   add(doc: number, field: number, tokens: string[], share: number): void {
-    this.begin(doc, tokens.length, share);
+    this.begin(doc, share);
     for (const token of tokens) this.token(token);
     this.lengths[field]![doc]! += this.tokens * share;
   }
 
   pair(first: number, second: number): void {
-    const key = (first << 16) | second;
-    // A small direct-mapped cache in front of the big table: common bigrams stay in CPU cache.
-    const slot = (Math.imul(key, 0x9e3779b1) >>> 19) << 1;
-    const cache = this.cache;
-    let id: number;
-    if (cache[slot] === key) id = cache[slot + 1]!;
-    else {
-      id = this.pairs.get(key);
-      if (id < 0) {
-        id = this.termCount++;
-        this.keys[id] = key;
-        this.pairs.set(key, id);
-      }
-      cache[slot] = key;
-      cache[slot + 1] = id;
-    }
-    this.count(id);
+    this.repeatedPair(first, second, 1);
   }
 
   token(token: string): void {
-    let id = this.vocab.get(token);
-    if (id === undefined) {
-      id = this.termCount++;
-      this.vocab.set(token, id);
-      this.strings.set(id, token);
+    this.repeatedToken(token, 1);
+  }
+
+  repeatedPair(first: number, second: number, times: number): void {
+    const key = (first << 16) | second;
+    const cache = this.cache;
+    const cached = (Math.imul(key, 0x9e3779b1) >>> 19) << 1;
+    let slot = cache[cached + 1]!;
+    let slots = this.pairs.slots;
+    // A cached slot is checked against the table itself: growing the table moves slots.
+    if (cache[cached] !== key || slots[SLOT * slot] !== key) {
+      slot = this.pairs.find(key);
+      if (slot < 0) {
+        this.reserveKeys(this.termCount + 1);
+        this.keys[this.termCount] = key;
+        slot = this.pairs.add(key, this.termCount++, ~slot);
+        slots = this.pairs.slots;
+      }
+      cache[cached] = key;
+      cache[cached + 1] = slot;
     }
-    this.count(id);
+    const at = SLOT * slot;
+    if (slots[at + 2] !== this.docMark) {
+      slots[at + 2] = this.docMark;
+      slots[at + 3]!++;
+    }
+    this.count(slots[at + 1]!, times);
+  }
+
+  repeatedToken(token: string, times: number): void {
+    let ordinal = this.vocab.get(token);
+    if (ordinal === undefined) {
+      ordinal = this.vocab.size;
+      this.vocab.set(token, ordinal);
+      if (3 * ordinal + 3 > this.stringStats.length) {
+        const grown = new Int32Array(this.stringStats.length * 2);
+        grown.set(this.stringStats);
+        this.stringStats = grown;
+      }
+      this.reserveKeys(this.termCount + 1);
+      this.stringStats[3 * ordinal] = this.termCount;
+      this.strings.set(this.termCount++, token);
+    }
+    const stats = this.stringStats;
+    const at = 3 * ordinal;
+    if (stats[at + 1] !== this.docMark) {
+      stats[at + 1] = this.docMark;
+      stats[at + 2]!++;
+    }
+    this.count(stats[at]!, times);
   }
 
   /** Ends a field of `doc` (title, then body): its counts join the doc's packed entries. */
   flush(doc: number, field: number): void {
-    const { touched, stats } = this;
-    this.reserveBytes(touched.length * 8);
-    for (const id of touched) {
-      this.varint(id);
-      this.varint(Math.min(0xffff, stats[3 * id + 2]!));
-      stats[3 * id + 2] = 0;
+    const { ids, tf2, count } = this.field;
+    this.reserveBytes(count * 8);
+    for (let e = 0; e < count; e++) {
+      this.varint(ids[e]!);
+      this.varint(Math.min(0xffff, tf2[e]!));
     }
-    this.entryCounts[doc]! += touched.length;
-    if (field === 0) this.titleEntries[doc] = touched.length;
-    touched.length = 0;
+    this.field.clear();
+    this.entryCounts[doc]! += count;
+    if (field === 0) this.titleEntries[doc] = count;
     if (field === 0) return;
     this.packed[doc] = this.bytes.slice(0, this.byteCount);
     this.byteCount = 0;
@@ -204,34 +322,21 @@ export class TermCounter implements TokenSink {
     this.bytes = next;
   }
 
-  private begin(doc: number, maxTokens: number, share: number): void {
-    this.reserve(this.termCount + maxTokens);
-    this.doc = doc;
+  private begin(doc: number, share: number): void {
+    this.docMark = doc + 1;
     this.share2 = Math.round(share * 2);
     this.tokens = 0;
   }
 
-  private count(id: number): void {
-    const stats = this.stats;
-    const at = 3 * id;
-    if (stats[at + 2] === 0) this.touched.push(id);
-    stats[at + 2]! += this.share2;
-    if (stats[at] !== this.doc + 1) {
-      stats[at] = this.doc + 1;
-      stats[at + 1]!++;
-    }
-    this.tokens++;
+  private count(id: number, times: number): void {
+    this.field.add(id, this.share2 * times);
+    this.tokens += times;
   }
 
-  private reserve(capacity: number): void {
+  private reserveKeys(capacity: number): void {
     if (capacity <= this.keys.length) return;
-    let size = this.keys.length * 2;
-    while (size < capacity) size *= 2;
-    const keys = new Int32Array(size);
+    const keys = new Int32Array(this.keys.length * 2);
     keys.set(this.keys);
     this.keys = keys;
-    const stats = new Int32Array(3 * size);
-    stats.set(this.stats);
-    this.stats = stats;
   }
 }

@@ -14,6 +14,7 @@ import { compareText } from '../../errors.ts';
 import { foldToSimplified, normalizeTicker } from '../text.ts';
 import { FeatureLists, LabelSets } from './buffers.ts';
 import { TermCounter } from './counts.ts';
+import { recordedTerms } from './terms.ts';
 
 /** A summary states the topic densely, but it repeats the body: half a title term. */
 const SUMMARY_SHARE = 0.5;
@@ -80,11 +81,18 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
   const category = new Int32Array(n).fill(-1);
   for (let d = 0; d < n; d++) {
     const a = docs[d]!;
+    const recorded = tok ? undefined : recordedTerms(a);
     if (tok) {
       counts.add(d, 0, tok(a.title), 1);
       counts.add(d, 0, tok(a.summary), SUMMARY_SHARE);
       counts.flush(d, 0);
       counts.add(d, 1, tok(a.text), 1);
+    } else if (recorded) {
+      // Tokenized when parsed (on the workers, cached with the article): the same counts, no scan.
+      counts.replay(d, 0, recorded, 1);
+      counts.replay(d, 0, recorded, SUMMARY_SHARE);
+      counts.flush(d, 0);
+      counts.replay(d, 1, recorded, 1);
     } else {
       counts.scan(d, 0, a.title, 1);
       counts.scan(d, 0, a.summary, SUMMARY_SHARE);

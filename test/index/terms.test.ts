@@ -1,0 +1,133 @@
+// Parse-time token records (src/index/related/terms.ts): replaying one must count exactly what
+// scanning the article's text counts, so related lists and scores stay the same to the bit.
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config.ts';
+import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
+import { recordedTerms, recordTerms } from '../../src/index/related/terms.ts';
+import { scanTokens } from '../../src/index/text.ts';
+import type { Article } from '../../src/types.ts';
+import { loadLabelled, makeArticle } from '../fixtures/related-labelled/load.ts';
+
+const OPTIONS: RelatedOptions = { limit: defaultConfig.lists.related, settings: defaultConfig.related };
+
+type Counted = [token: string, times: number][];
+
+/** What a field's record must hold: its distinct tokens in order of first appearance, with counts. */
+function expected(text: string): Counted {
+  const counts = new Map<string, number>();
+  const add = (token: string) => counts.set(token, (counts.get(token) ?? 0) + 1);
+  scanTokens(text, { pair: (first, second) => add(`pair ${String.fromCharCode(first, second)}`), token: (token) => add(`token ${token}`) });
+  return [...counts];
+}
+
+function replayed(article: Article): Counted[] {
+  const terms = recordedTerms(article);
+  if (!terms) throw new Error(`${article.slug}: no usable record`);
+  return [0, 1, 2].map(() => {
+    const field: Counted = [];
+    terms.nextField({
+      repeatedPair: (first, second, times) => field.push([`pair ${String.fromCharCode(first, second)}`, times]),
+      repeatedToken: (token, times) => field.push([`token ${token}`, times]),
+    });
+    return field;
+  });
+}
+
+function recorded(article: Article): Article {
+  return { ...article, terms: recordTerms(article) };
+}
+
+/** Deterministic (a fixed LCG), so a failure can be replayed. */
+function random(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+}
+
+const FRAGMENTS = [
+  '招商银行', '发布年报', '净利润增长', '零售金融', '騰訊控股', '發展', '消费者的权益', '我们表示', '𠮷野家', '々', 'A股', '港股通',
+  '600036.SH', '0700.hk', 'AAPL', 'BRK.B', '2025年3月18日', '2025-03-18', '2025年', 'Q1-', 'bank', "Bank's", 'company’s', 'e.g.',
+  'iPhone', 'GDP.', 'Zürich', 'qǐng', '消費(fèi)', '12', '，', '。', ' ', '\n', '（', '）', '：', 'the', 'ＡＡＰＬ２０２５',
+];
+
+function randomArticles(count: number, seed: number): Article[] {
+  const pick = random(seed);
+  const text = (parts: number) => Array.from({ length: parts }, () => FRAGMENTS[pick(FRAGMENTS.length)]!).join('');
+  return Array.from({ length: count }, (_, i) =>
+    makeArticle({ slug: `story-${i}`, date: Date.UTC(2025, 0, 1 + pick(60)), title: text(1 + pick(6)), summary: pick(3) === 0 ? '' : text(pick(12)), text: text(pick(400)) }),
+  );
+}
+
+describe('token records', () => {
+  it('hold each field’s distinct tokens in order of first appearance, with their counts', () => {
+    const article = makeArticle({
+      slug: 'mixed',
+      title: '招商银行发布2025年年报：招商银行净利润增长',
+      summary: '',
+      // Counts of 2 to 29 and beyond, in one unit or more; astral and Traditional characters;
+      // a Latin word longer than any one-unit length.
+      text: `${'银行'.repeat(200)}，${'年报 '.repeat(29)}${'零售 '.repeat(30)}𠮷野家 騰訊控股 AAPL BRK.B 600036.SH ${'x'.repeat(300)} Bank's company’s`,
+    });
+    const fields = replayed(recorded(article));
+    expect(fields).toEqual([expected(article.title), expected(article.summary), expected(article.text)]);
+    expect(fields[2]!.find(([token]) => token === 'pair 银行')?.[1]).toBe(200);
+    expect(fields[1]).toEqual([]);
+  });
+
+  it('hold what scanning finds, field by field, for any mixture of scripts', () => {
+    for (const article of randomArticles(300, 7)) {
+      expect(replayed(recorded(article))).toEqual([expected(article.title), expected(article.summary), expected(article.text)]);
+    }
+  });
+
+  it('are small: bigrams that follow one another take a unit each, English takes a byte a character', () => {
+    // Three text lengths, a tag and the first character, one unit per bigram (seven), three field ends.
+    expect(recordTerms(makeArticle({ slug: 'cn', title: '招商银行发布年报' }))).toHaveLength(3 + 2 + 7 + 3);
+    const english = makeArticle({ slug: 'en', title: 'Bank profits rise', text: 'Retail banking drove profits at the lender. Shares rose 3% in Hong Kong.' });
+    expect([...recordTerms(english)!].every((ch) => ch.charCodeAt(0) < 0x100)).toBe(true);
+  });
+
+  it('fail loudly when damaged, instead of reading past their end', () => {
+    const article = recorded(makeArticle({ slug: 'a', title: '招商银行年报', summary: 'Bank results', text: '零售金融贡献过半' }));
+    const cut = { ...article, terms: article.terms!.slice(0, -2) };
+    const terms = recordedTerms(cut)!;
+    const sink = { repeatedPair: () => {}, repeatedToken: () => {} };
+    expect(() => [0, 1, 2].forEach(() => terms.nextField(sink))).toThrow(/damaged/);
+  });
+
+  it('are ignored when the article’s text is not the one recorded', () => {
+    const article = recorded(makeArticle({ slug: 'a', title: '招商银行年报', text: '零售金融贡献过半' }));
+    expect(recordedTerms(article)).toBeDefined();
+    expect(recordedTerms({ ...article, title: '平安银行年报出炉' })).toBeUndefined();
+    expect(recordedTerms({ ...article, terms: undefined })).toBeUndefined();
+  });
+});
+
+describe('related links from token records', () => {
+  const strip = (articles: Article[]) => articles.map((a) => ({ ...a, terms: undefined }));
+
+  it('are the lists and scores of scanning, on the labelled archive', () => {
+    const { articles } = loadLabelled();
+    const withRecords = articles.map(recorded);
+    expect(withRecords.every((a) => a.terms !== undefined)).toBe(true);
+    expect(computeRelated(withRecords, OPTIONS)).toEqual(computeRelated(strip(withRecords), OPTIONS));
+  });
+
+  it('are the lists and scores of scanning, on random archives, some articles recorded and some not', () => {
+    for (const seed of [1, 2]) {
+      const articles = randomArticles(300, seed);
+      const mixed = articles.map((a, i) => (i % 3 === 0 ? a : recorded(a)));
+      const result = computeRelated(mixed, OPTIONS);
+      expect(result).toEqual(computeRelated(articles, OPTIONS));
+      expect([...result.lists.values()].some((links) => links.length > 0)).toBe(true);
+    }
+  });
+
+  it('fall back to scanning for a record left from other text', () => {
+    const { articles } = loadLabelled();
+    const stale = articles.map((a, i) => (i % 2 === 0 ? { ...recorded(a), title: `${a.title}（更新）` } : a));
+    expect(computeRelated(stale, OPTIONS)).toEqual(computeRelated(strip(stale), OPTIONS));
+  });
+});
