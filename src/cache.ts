@@ -2,20 +2,22 @@
 // it between runs). It remembers two things, and nothing it remembers can change
 // what a build writes, only how much work the build does:
 //
-// 1. Parsed articles by source path and content hash, so an unchanged file skips
-//    frontmatter and Markdown. The entries are keyed by everything parsing reads
-//    (the tool's own code, the parse settings): change either and they are dropped.
+// 1. Parsed articles by source path and content hash (with their related-link
+//    tokens), so an unchanged file skips frontmatter and Markdown. The entries are
+//    keyed by everything parsing reads (the tool's own code, the parse settings):
+//    change either and they are dropped.
 // 2. For the output folder, each page's fingerprint: a hash of the template name and
-//    the exact data it was rendered from (or, for feeds and assets, of its bytes).
-//    A page whose fingerprint is unchanged is not rendered again; its file from the
-//    previous build is hard-linked into the new site. Dependencies need no separate
+//    the exact data it was rendered from (or, for feeds and assets, of its bytes),
+//    the digest of every input of the build, and what it reported. A page whose
+//    fingerprint is unchanged is not rendered again and its file is left as it is
+//    (write.ts updates the site in place). Dependencies need no separate
 //    bookkeeping: whatever another article contributes to a page (a related link, a
 //    ranking, previous/next, a listing) is part of that page's data, so editing one
 //    article re-renders exactly the pages whose data shows it.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
-// foreign cache file is ignored (a cold build); a previous page is reused only if
-// the output folder still holds it with the size recorded.
+// foreign cache file is ignored (a cold build); page records are trusted only while
+// the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
@@ -50,7 +52,7 @@ export interface BuildReport {
 }
 
 export interface CacheState {
-  articles: Map<string, CachedParse>;
+  readonly articles: Map<string, CachedParse>;
   pages: Map<string, PageRecord>;
   report: BuildReport | undefined;
   /** Fingerprint of every input of the last successful build into this output folder. */
@@ -72,12 +74,22 @@ export class BuildCache {
     const dir = path.resolve(cacheDir);
     const articlesFile = path.join(dir, `articles-${digest(parseKey).slice(0, 16)}.v8`);
     const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
-    const articles = readArticles(articlesFile, parseKey) ?? new Map();
+    // Read when first asked for: a build that finds nothing changed never needs them.
+    let articles: Map<string, CachedParse> | undefined;
     let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string; report: BuildReport }>(pagesFile, path.resolve(outDir));
     // A build without the cache, with another cache folder, or a hand edit may have
     // replaced the site since: then the records describe files that are gone.
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
-    return new BuildCache(dir, articlesFile, pagesFile, { articles, pages: pageState?.pages ?? new Map(), inputs: pageState?.inputs, marker: pageState?.marker, report: pageState?.report });
+    const state: CacheState = {
+      get articles() {
+        return (articles ??= readArticles(articlesFile, parseKey) ?? new Map());
+      },
+      pages: pageState?.pages ?? new Map(),
+      inputs: pageState?.inputs,
+      marker: pageState?.marker,
+      report: pageState?.report,
+    };
+    return new BuildCache(dir, articlesFile, pagesFile, state);
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<void> {
