@@ -52,7 +52,10 @@ export interface Article {
   related: RelatedControl;
   /** Sanitized body HTML. */
   html: string;
-  /** Body as plain text: for summaries, related links and search. */
+  /**
+   * Body as plain text, for the summary and related links. Emptied by the parse step
+   * once `terms` records its related-link tokens.
+   */
   text: string;
   /** Lead image: an absolute http(s) URL or a site path; for Open Graph and JSON-LD. */
   image?: string | undefined;

