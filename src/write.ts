@@ -311,7 +311,8 @@ class PageWriterThread {
   private crashed: unknown;
 
   constructor() {
-    this.worker.unref();
+    // Not unref'd: while a flush waits for the thread, its port may be the only thing
+    // keeping the process alive. commit() and abort() always close it.
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'written') {
         this.inFlight -= reply.bytes;
