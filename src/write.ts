@@ -132,7 +132,11 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   await rm(stagingDir, { recursive: true, force: true });
   await mkdir(stagingDir, { recursive: true });
 
-  const currentPages = options.currentPages;
+  /** A page path as the writer keys it: relative, normalized, '/'-separated. */
+  const keyOf = (pagePath: string) => path.relative(stagingDir, resolveInside(stagingDir, pagePath)).split(path.sep).join('/');
+  // Keyed like the new pages, so that a page cannot look removed (and be deleted) only
+  // because its path was spelled another way.
+  const currentPages = options.currentPages && new Map([...options.currentPages].map(([page, size]) => [keyOf(page), size]));
   /** Page path -> size, for every page of the new site. */
   const sizes = new Map<string, number>();
   /** Pages with new bytes in the staging folder; the others are reused from the current site. */
@@ -162,8 +166,8 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
 
   /** Claims a page path for the new site: its place in `root`, and its normalized key. */
   const claim = (pagePath: string, size: number) => {
-    const target = resolveInside(stagingDir, pagePath);
-    const key = path.relative(stagingDir, target).split(path.sep).join('/');
+    const key = keyOf(pagePath);
+    const target = path.join(stagingDir, key);
     if (sizes.has(key)) throw new DuplicatePage(pagePath);
     sizes.set(key, size);
     return { target, key };

@@ -1,5 +1,6 @@
 // The site writer: a whole site staged and swapped in, or the current one updated in
 // place; big sites are written from a thread of their own.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +38,21 @@ describe('site writer', () => {
     expect(await listFiles(outDir)).toEqual(['.broadsheet-site', 'index.html']);
     expect(await readFile(path.join(outDir, 'index.html'), 'utf8')).toBe('old');
     expect((await listFiles(path.dirname(outDir))).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+
+  it('updates a site in place: reused pages stay, whatever the spelling of their paths; removed ones go', async () => {
+    const outDir = path.join(await tempDir(), 'site');
+    const first = await openSiteWriter(outDir);
+    for (const name of ['a', 'b', 'c']) await first.write({ path: `${name}/index.html`, content: name });
+    await first.commit();
+
+    const second = await openSiteWriter(outDir, { currentPages: new Map([['./a/index.html', 1], ['b//index.html', 1], ['c/index.html', 1]]) });
+    await second.reuse('a/index.html', 1);
+    await second.write({ path: 'b/index.html', content: 'B' });
+    await second.commit();
+    expect(await listFiles(outDir)).toEqual(['.broadsheet-site', 'a/index.html', 'b/index.html']);
+    expect(await readFile(path.join(outDir, 'a/index.html'), 'utf8')).toBe('a');
+    expect(await readFile(path.join(outDir, 'b/index.html'), 'utf8')).toBe('B');
+    expect(existsSync(path.join(outDir, 'c'))).toBe(false);
   });
 });
