@@ -12,7 +12,7 @@ import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './error
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { loadSources, readSource, type KnownFile } from './load.ts';
+import { loadSources, NO_BYTES, readSource, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
@@ -24,7 +24,6 @@ import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
-const EMPTY_BYTES = Buffer.alloc(0);
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
@@ -124,14 +123,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const config = await timed('config', () => loadConfig(contentDir, { baseUrl: options.baseUrl, search: options.search }, diagnostics));
   stopIfErrors();
 
+  const parseKey = parseKeyFor(config, contentDir);
   const session = options.session;
-  if (session) {
-    const key = parseKeyFor(config, contentDir);
-    if (session.parseKey !== key) Object.assign(session, { parseKey: key, files: new Map(), articles: new Map(), pages: new Map() });
-  }
+  if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, files: new Map(), articles: new Map(), pages: new Map() });
   const sources = await timed('load', () => loadSources(contentDir, session?.files));
 
-  const cache = options.cache === true ? openCache(options, config, contentDir) : undefined;
+  const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
   // Everything a build reads: when it all matches the last build into this folder,
@@ -177,7 +174,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (cache && fresh.length > 0) await cache.store.saveArticles(entries, cache.parseKey);
     if (session) session.articles = entries;
     // Past parsing the file bytes are dead weight (225 MB at 100,000 articles); paths and hashes stay.
-    for (const source of sources) source.bytes = EMPTY_BYTES;
+    for (const source of sources) source.bytes = NO_BYTES;
     // A long-running caller (the dev server) rebuilds a small live set again and again:
     // there, collecting at every 25% of growth would cost more than memory is worth.
     if (!session) keepHeapNearLiveSize();
@@ -210,15 +207,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const { site, diagnostics: indexDiagnostics } = await timed('index', () => assembleSite(published, views, config, options.now, step));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
-  // Plain text and related-link tokens serve indexing only (and the cache, already
-  // saved): a one-shot build lets them go before rendering, ~400 MB of the peak at
-  // 100,000 Chinese articles. The dev server keeps them for its next build.
-  if (!session && options.write !== false && options.render !== false) {
-    for (const article of parsed) {
-      article.text = '';
-      article.terms = undefined;
-    }
-  }
+  // Related-link tokens serve indexing only (and the cache, already saved): a one-shot
+  // build lets them go before rendering. The dev server keeps them for its next build.
+  if (!session && writes) for (const article of parsed) article.terms = undefined;
   if (site.rankings.viewsFallback && published.length > 0) {
     notes.push('no page-view data (content/data/pageviews.csv): most-read and trending lists follow recency');
   }
@@ -279,7 +270,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
     // A site the cache vouches for (its marker matched) is updated in place.
     const trusted = cache !== undefined && cache.store.previous.marker !== undefined;
-    const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? new Map([...previousPages].map(([page, record]) => [page, record.size])) : undefined });
+    const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined });
     const records = new Map<string, PageRecord>();
     // Time spent producing pages, as opposed to writing them: the `render` step.
     const rendering = { ms: 0 };
@@ -289,7 +280,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         const isSpec = 'template' in page;
         const fingerprint = cache ? (isSpec ? pageFingerprint(templatesKey, page) : digest(page.content)) : '';
         const before = previousPages.get(page.path);
-        if (cache && before?.fingerprint === fingerprint && (await writer.reuse(page.path, before.size))) {
+        if (cache && before?.fingerprint === fingerprint) {
+          await writer.reuse(page.path, before.size);
           records.set(page.path, before);
           result.pagesReused++;
           continue;
@@ -297,9 +289,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         const start = performance.now();
         const content = isSpec ? renderer.render(page.template, page.data) : page.content;
         rendering.ms += performance.now() - start;
-        await writer.write({ path: page.path, content });
+        const size = await writer.write({ path: page.path, content });
         if (page.path.endsWith('.html')) htmlRendered = true;
-        records.set(page.path, { fingerprint, size: Buffer.byteLength(content) });
+        records.set(page.path, { fingerprint, size });
         if (writer.pagesWritten % 500 === 0) progress('render+write', writer.pagesWritten, estimatedPages);
       }
       timings.push({ stage: 'render', ms: rendering.ms });
@@ -346,11 +338,6 @@ function parseKeyFor(config: Config, contentDir: string): string {
   return digest(toolVersion(), JSON.stringify({ timezone: config.timezone, permalink: config.permalink, language: config.language, maxFileBytes: config.maxFileBytes, summaryWidth: config.summaryWidth, basePath: config.basePath, contentDir }));
 }
 
-function openCache(options: BuildOptions, config: Config, contentDir: string) {
-  const parseKey = parseKeyFor(config, contentDir);
-  return { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) };
-}
-
 /**
  * Article URLs and aliases were checked against each other before rendering; what
  * is left is one of them shadowing a page the site itself generates (a listing,
@@ -367,7 +354,6 @@ function duplicatePageDiagnostic(pagePath: string, articles: readonly Article[],
   return { severity: 'error', file: '(site)', line: undefined, code: 'site/path-collision', message: `two pages were built for ${pagePath}`, hint: 'check permalink and aliases for paths that overlap generated pages' };
 }
 
-/** Theme files under templates/assets/, served at /assets/. */
 /**
  * Theme files under templates/assets/ (served at /assets/), and the site's own files
  * under content/static/ (images, PDFs: served at the root, /static/images/x.jpg at

@@ -24,7 +24,8 @@ export interface KnownFile {
   hash: string;
 }
 
-const NO_BYTES = Buffer.alloc(0);
+/** The bytes of a source that was not read, or whose bytes were let go after parsing. */
+export const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Every `*.md` file under `contentDir`, in path order (so every later stage sees one
@@ -46,21 +47,15 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
       const index = next++;
       const relative = relativePaths[index]!;
       const absolutePath = path.join(contentDir, relative);
-      if (known) {
-        const stats = await statFile(absolutePath);
-        const before = known.get(relative);
-        if (before && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ino === stats.ino) {
-          files[index] = { path: relative, absolutePath, bytes: NO_BYTES, hash: before.hash };
-          continue;
-        }
-        const bytes = await readFile(absolutePath);
-        const hash = createHash('sha256').update(bytes).digest('hex');
-        known.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, hash });
-        files[index] = { path: relative, absolutePath, bytes, hash };
+      const stats = known && (await statFile(absolutePath));
+      const before = known?.get(relative);
+      if (stats && before && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ino === stats.ino) {
+        files[index] = { path: relative, absolutePath, bytes: NO_BYTES, hash: before.hash };
         continue;
       }
-      const bytes = await readFile(absolutePath);
-      files[index] = { path: relative, absolutePath, bytes, hash: createHash('sha256').update(bytes).digest('hex') };
+      const { bytes, hash } = await readSource(absolutePath);
+      if (stats) known!.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, hash });
+      files[index] = { path: relative, absolutePath, bytes, hash };
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, relativePaths.length) }, worker));

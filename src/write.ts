@@ -39,8 +39,11 @@ export class DuplicatePage extends Error {
 }
 
 export interface SiteWriter {
-  /** Adds one page to the new site. Rejects a duplicate path: two pages must never race for one file. */
-  write(page: Page): Promise<void>;
+  /**
+   * Adds one page to the new site and resolves to its size in bytes. Rejects a
+   * duplicate path: two pages must never race for one file.
+   */
+  write(page: Page): Promise<number>;
   /**
    * Puts the new site in place. Nothing the build wrote is visible before this: a
    * failure up to here leaves the previous site as it was.
@@ -50,7 +53,7 @@ export interface SiteWriter {
    * Takes `pagePath` unchanged from the current site. Only for a site whose marker
    * matched the cache's records: the file is trusted to be there with `size` bytes.
    */
-  reuse(pagePath: string, size: number): Promise<boolean>;
+  reuse(pagePath: string, size: number): Promise<void>;
   /** The text of SITE_MARKER for the pages added so far. */
   readonly marker: string;
   /** Throws the new site away; the old one stays. */
@@ -74,13 +77,13 @@ export interface CommitOptions {
 
 export interface SiteWriterOptions {
   /**
-   * The pages of the site now in the output folder, with their sizes, when a cache has
+   * The page paths of the site now in the output folder, when a cache has
    * checked its marker. The writer may then update that folder in place: only changed
    * pages are written (to staging first) and renamed over their old versions at commit,
    * unchanged ones are not touched, removed ones are deleted. Without it, the whole
    * site is staged and swapped in.
    */
-  currentPages?: ReadonlyMap<string, number>;
+  currentPages?: Iterable<string>;
 }
 
 /**
@@ -136,7 +139,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   const keyOf = (pagePath: string) => path.relative(stagingDir, resolveInside(stagingDir, pagePath)).split(path.sep).join('/');
   // Keyed like the new pages, so that a page cannot look removed (and be deleted) only
   // because its path was spelled another way.
-  const currentPages = options.currentPages && new Map([...options.currentPages].map(([page, size]) => [keyOf(page), size]));
+  const currentPages = options.currentPages && new Set(Array.from(options.currentPages, keyOf));
   /** Page path -> size, for every page of the new site. */
   const sizes = new Map<string, number>();
   /** Pages with new bytes in the staging folder; the others are reused from the current site. */
@@ -216,11 +219,11 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   // marker says "update in progress" (a cache never trusts that text, so a build killed
   // in the next few renames is followed by a full one), changed pages are renamed
   // over their old versions, removed ones deleted, and the real marker written last.
-  const updateInPlace = async (current: ReadonlyMap<string, number>, previousFolder: CommitOptions['previousFolder']) => {
+  const updateInPlace = async (current: ReadonlySet<string>, previousFolder: CommitOptions['previousFolder']) => {
     const markerFile = path.join(finalDir, SITE_MARKER);
     await writeFile(markerFile, UPDATING_MARKER);
     const emptied = new Set<string>();
-    for (const key of current.keys()) {
+    for (const key of current) {
       if (sizes.has(key)) continue;
       emptied.add(path.dirname(key));
       await jobs.add(() => rm(path.join(finalDir, key), { force: true }));
@@ -247,16 +250,19 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async write(page) {
       jobs.throwIfFailed();
-      const { target, key } = claim(page.path, Buffer.byteLength(page.content));
+      const size = Buffer.byteLength(page.content);
+      const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {
         thread ??= new PageWriterThread();
-        return thread.write(target, page.content);
+        await thread.write(target, page.content);
+      } else {
+        await jobs.add(async () => {
+          await ensureDir(path.dirname(target));
+          await writeFile(target, page.content);
+        });
       }
-      await jobs.add(async () => {
-        await ensureDir(path.dirname(target));
-        await writeFile(target, page.content);
-      });
+      return size;
     },
     async reuse(pagePath, size) {
       jobs.throwIfFailed();
@@ -265,7 +271,6 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
       // finds it must stage the whole site after all).
       if (currentPages) reused.push(key);
       else await linkReused(key);
-      return true;
     },
     get marker() {
       return markerText();
@@ -375,9 +380,9 @@ const UPDATING_MARKER = 'Broadsheet site (update in progress)\n';
  * True when renaming the staged pages into the current site cannot meet a file where
  * a folder must be, or the other way round.
  */
-function renamesSuffice(current: ReadonlyMap<string, number>, staged: readonly string[]): boolean {
+function renamesSuffice(current: ReadonlySet<string>, staged: readonly string[]): boolean {
   const currentFolders = new Set<string>();
-  for (const key of current.keys()) for (let dir = path.posix.dirname(key); dir !== '.'; dir = path.posix.dirname(dir)) currentFolders.add(dir);
+  for (const key of current) for (let dir = path.posix.dirname(key); dir !== '.'; dir = path.posix.dirname(dir)) currentFolders.add(dir);
   for (const key of staged) {
     if (currentFolders.has(key)) return false;
     for (let dir = path.posix.dirname(key); dir !== '.'; dir = path.posix.dirname(dir)) if (current.has(dir)) return false;

@@ -46,7 +46,7 @@ describe('site writer', () => {
     for (const name of ['a', 'b', 'c']) await first.write({ path: `${name}/index.html`, content: name });
     await first.commit();
 
-    const second = await openSiteWriter(outDir, { currentPages: new Map([['./a/index.html', 1], ['b//index.html', 1], ['c/index.html', 1]]) });
+    const second = await openSiteWriter(outDir, { currentPages: ['./a/index.html', 'b//index.html', 'c/index.html'] });
     await second.reuse('a/index.html', 1);
     await second.write({ path: 'b/index.html', content: 'B' });
     await second.commit();

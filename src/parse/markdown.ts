@@ -14,7 +14,7 @@ import rehypeSlug from 'rehype-slug';
 import rehypeStringify from 'rehype-stringify';
 import type { Root as HastRoot, Element, ElementContent, RootContent } from 'hast';
 import type { Language } from '../config.ts';
-import { gfmFeaturesOf, needsGfm, remarkGfmFeatures, type GfmFeature } from './markdown-gfm.ts';
+import { gfmFeaturesOf, remarkGfmFeatures, type GfmFeature } from './markdown-gfm.ts';
 
 export interface RenderedMarkdown {
   html: string;
@@ -58,9 +58,6 @@ const sanitizeSchema = {
     td: [...(defaultSchema.attributes?.['td'] ?? []), 'align'],
   },
 };
-
-/** GFM for the documents that need it, one extension at a time: see markdown-gfm.ts. */
-export { needsGfm };
 
 /** `true` is remark-gfm itself, all extensions: the reference the per-extension choice is tested against. */
 type GfmChoice = boolean | readonly GfmFeature[];

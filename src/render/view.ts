@@ -69,21 +69,28 @@ export function absoluteUrl(config: Config, sitePath: string): string {
   return new URL(sitePath.replace(/^\//, ''), config.baseUrl).href;
 }
 
-// Every page lists some forty articles in its side column; cutting each title by
-// grapheme is the costliest part of building page data, so each article's link is
-// made once per config and shared (it is never mutated).
-const linkItems = new WeakMap<Config, WeakMap<Article, LinkItem>>();
-
-export function linkItem(config: Config, article: Article): LinkItem {
-  let forConfig = linkItems.get(config);
-  if (!forConfig) linkItems.set(config, (forConfig = new WeakMap()));
-  let item = forConfig.get(article);
-  if (!item) {
-    item = { href: hrefFor(config, article.url), text: truncateToWidth(article.title, config.listTitleWidth), title: article.title };
-    forConfig.set(article, item);
-  }
-  return item;
+/**
+ * A view of an article that depends only on the article and the config, made once
+ * per pair and shared by every page that shows it (views are never mutated).
+ */
+function perArticle<T extends object>(make: (config: Config, article: Article) => T): (config: Config, article: Article) => T {
+  const made = new WeakMap<Config, WeakMap<Article, T>>();
+  return (config, article) => {
+    let forConfig = made.get(config);
+    if (!forConfig) made.set(config, (forConfig = new WeakMap()));
+    let view = forConfig.get(article);
+    if (!view) forConfig.set(article, (view = make(config, article)));
+    return view;
+  };
 }
+
+// Every page lists some forty articles in its side column; cutting each title by
+// grapheme is the costliest part of building page data.
+export const linkItem = perArticle<LinkItem>((config, article) => ({
+  href: hrefFor(config, article.url),
+  text: truncateToWidth(article.title, config.listTitleWidth),
+  title: article.title,
+}));
 
 export function listBlock(config: Config, key: string, label: string, articles: Article[], numbered = false): ListBlock | undefined {
   if (articles.length === 0) return undefined;
@@ -163,27 +170,16 @@ export function layoutView(context: LayoutContext, fields: Partial<LayoutView> &
 }
 
 // An article appears on some ten listing pages (home, category, each tag, author,
-// source, year, month); its teaser, like its link, is made once per config.
-const teasers = new WeakMap<Config, WeakMap<Article, Teaser>>();
-
-export function teaser(config: Config, article: Article): Teaser {
-  let forConfig = teasers.get(config);
-  if (!forConfig) teasers.set(config, (forConfig = new WeakMap()));
-  let made = forConfig.get(article);
-  if (!made) {
-    made = {
-      ...linkItem(config, article),
-      text: article.title,
-      summary: article.summary,
-      dateIso: isoDate(article.date, config),
-      dateText: formatDate(article.date, config),
-      category: article.category ?? '',
-      lang: articleLang(article, config.language),
-    };
-    forConfig.set(article, made);
-  }
-  return made;
-}
+// source, year, month).
+export const teaser = perArticle<Teaser>((config, article) => ({
+  ...linkItem(config, article),
+  text: article.title,
+  summary: article.summary,
+  dateIso: isoDate(article.date, config),
+  dateText: formatDate(article.date, config),
+  category: article.category ?? '',
+  lang: articleLang(article, config.language),
+}));
 
 /**
  * The language of an article's own text, for `lang` attributes: an English story on

@@ -2,8 +2,8 @@
 // extension needs, and otherwise only the extensions whose triggers the document
 // holds (markdown-gfm.ts). That must never change the output.
 import { describe, expect, it } from 'vitest';
-import { needsGfm, renderMarkdownAs } from '../../src/parse/markdown.ts';
-import { GFM_FEATURES, gfmFeaturesOf, type GfmFeature } from '../../src/parse/markdown-gfm.ts';
+import { renderMarkdownAs } from '../../src/parse/markdown.ts';
+import { GFM_FEATURES, gfmFeaturesOf, needsGfm, type GfmFeature } from '../../src/parse/markdown-gfm.ts';
 
 /** Pieces that make Markdown structure, plus near misses of every GFM trigger. */
 const PIECES = ['\n', '\n\n', ' ', '  ', '\t', '-', '---', ':', ':-', '*', '**', '_', '#', '## ', '> ', '`', '```', '[', ']', '(', ')', '!', '<',
