@@ -66,6 +66,24 @@ describe('build', () => {
     expect(html).not.toContain('<aside');
   });
 
+  it('gives each article page its own side column: the page itself left out, its section\'s picks', async () => {
+    // Every article is a headline and a pick, so each appears in the others' lists; side
+    // columns are made once per distinct set of lists and shared, which must never
+    // hand one page another's column.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`s${i}.md`] = md({ title: `文章${i}号`, date: `2026-11-2${i}`, category: i < 3 ? '银行' : '科技', headline: 'true', pick: 'true' }, `正文${i}。`);
+    const site = await buildArchive(files);
+    for (let i = 0; i < 5; i++) {
+      const html = await site.read(`2026/11/s${i}/index.html`);
+      const aside = /<aside[\s\S]*?<\/aside>/.exec(html)?.[0] ?? '';
+      expect(aside, `s${i}`).toContain('data-list="headlines"');
+      expect(aside, `s${i}`).not.toContain(`/2026/11/s${i}/`);
+      for (let j = 0; j < 5; j++) if (j !== i) expect(/<ul data-list="headlines">[\s\S]*?<\/ul>/.exec(aside)?.[0], `s${i} lists s${j}`).toContain(`/2026/11/s${j}/`);
+      const recommended = /data-list="recommended">([\s\S]*?)<\/ul>/.exec(aside)?.[1] ?? '';
+      for (let j = 0; j < 5; j++) if (j !== i && (j < 3) === (i < 3)) expect(recommended, `s${i} recommends s${j}`).toContain(`/2026/11/s${j}/`);
+    }
+  });
+
   it('reads date-only and offset-less dates in the site time zone', async () => {
     const files = {
       'a.md': md({ title: 'A', date: '2018-03-01' }),

@@ -124,6 +124,24 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(existsSync(path.join(root, 'cache'))).toBe(true);
   });
 
+  it('re-renders the pages whose side column shows a retitled article, and only those', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) files[`s${i}.md`] = md({ title: `文章${i}`, date: `2026-11-0${i + 1}`, category: '银行', headline: i === 5 ? 'true' : 'false' }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await build(options);
+    const before = await treeOf(options.outDir);
+    // s5 is the only headline: every other page lists it in its side column.
+    await writeFile(path.join(contentDir, 's5.md'), md({ title: '文章5改了标题', date: '2026-11-06', category: '银行', headline: 'true' }, '正文5。'));
+    const warm = await build(options);
+    const after = await treeOf(options.outDir);
+    const changed = [...after.keys()].filter((file) => file !== '.broadsheet-site' && before.get(file) !== after.get(file));
+    for (let i = 0; i < 5; i++) expect(changed).toContain(`2026/11/s${i}/index.html`);
+    expect(/<ul data-list="headlines">[\s\S]*?<\/ul>/.exec(after.get('2026/11/s0/index.html')!)?.[0]).toContain('文章5改了标题');
+    expect(warm.pageCount - warm.pagesReused).toBe(changed.length);
+  });
+
   it('re-renders every templated page when a template changes', async () => {
     const contentDir = await writeArchive({ 'x.md': md({ title: '模板', date: '2026-11-01' }), 'y.md': md({ title: '模板二', date: '2026-11-02' }) });
     const root = path.dirname(contentDir);

@@ -1,6 +1,7 @@
 // Interface text in the site's language. zh-CN is the default; `language: en` in
 // site.yaml switches every label.
 import type { Language } from '../config.ts';
+import { sharedView } from './shared-view.ts';
 
 export interface Labels {
   related: string;
@@ -138,6 +139,9 @@ const LABELS: Record<Language, Labels> = {
     archive: 'Archive',
   },
 };
+
+// Every page carries its labels; fingerprints count them as one token.
+for (const labels of Object.values(LABELS)) sharedView(labels);
 
 export function labelsFor(language: Language): Labels {
   return LABELS[language];

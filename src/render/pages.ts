@@ -8,6 +8,7 @@ import type { Article, Page, PageSpec } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
+import { sharedView } from './shared-view.ts';
 import { hrefFor, layoutView, listBlock, teaser, type LayoutContext, type LayoutView, type ListBlock, type Teaser } from './view.ts';
 
 export { outputPathFor } from './article-page.ts';
@@ -26,6 +27,8 @@ export interface Assets {
 export interface RenderContext extends LayoutContext {
   site: Site;
   labels: Labels;
+  /** Side columns made so far, by their lists: most pages share one of a few dozen. */
+  asides: Map<string, ListBlock[]>;
 }
 
 export function renderContext(site: Site, assets: Assets): RenderContext {
@@ -36,6 +39,7 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
     now: site.now,
     cssHref: assets.cssHref,
     labels,
+    asides: new Map(),
     // Biggest sections first, as a newsroom orders its masthead; ties by key.
     footerLinks: [
       { path: '/categories/', text: labels.categories },
@@ -80,13 +84,22 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
   const { site, config, labels } = context;
   const lists = listsForPage(site.rankings, config.lists, self?.slug, category);
   const mostRead = categoryPage ? lists.mostReadInCategory : lists.mostRead;
-  return [
-    listBlock(config, 'headlines', labels.headlines, bySlugs(site, lists.headlines)),
-    listBlock(config, 'trending', labels.trending, bySlugs(site, lists.trending)),
-    listBlock(config, 'most-read', labels.mostRead, bySlugs(site, mostRead), true),
-    self || categoryPage ? listBlock(config, 'recommended', labels.recommended, bySlugs(site, lists.recommended)) : undefined,
-    self ? listBlock(config, 'latest', labels.latest, bySlugs(site, lists.latest)) : undefined,
-  ].filter((block): block is ListBlock => block !== undefined);
+  const recommended = self || categoryPage ? lists.recommended : undefined;
+  const latest = self ? lists.latest : undefined;
+  // Slugs hold no NUL or newline (slug.ts), so the key names the lists exactly.
+  const key = [lists.headlines, lists.trending, mostRead, recommended, latest].map((slugs) => (slugs ? slugs.join('\0') : '-')).join('\n');
+  let aside = context.asides.get(key);
+  if (!aside) {
+    aside = sharedView([
+      listBlock(config, 'headlines', labels.headlines, bySlugs(site, lists.headlines)),
+      listBlock(config, 'trending', labels.trending, bySlugs(site, lists.trending)),
+      listBlock(config, 'most-read', labels.mostRead, bySlugs(site, mostRead), true),
+      recommended && listBlock(config, 'recommended', labels.recommended, bySlugs(site, recommended)),
+      latest && listBlock(config, 'latest', labels.latest, bySlugs(site, latest)),
+    ].filter((block): block is ListBlock => block !== undefined));
+    context.asides.set(key, aside);
+  }
+  return aside;
 }
 
 export interface Listing {

@@ -1,11 +1,21 @@
 // The Eta instance. Every `<%= %>` value is HTML-escaped (autoEscape); the only raw
 // outputs (`<%~ %>`) are sanitized article HTML, JSON-LD made script-safe in view.ts,
 // and included partials.
+import path from 'node:path';
 import { Eta } from 'eta';
+import { isSharedView } from './shared-view.ts';
 
 export interface Renderer {
   render(template: string, data: object): string;
 }
+
+/**
+ * The side column partial is rendered once per distinct side column, not once per
+ * page: most pages share one of a few dozen (pages.ts), and it is a fifth of the
+ * rendering. Its output may depend only on `it.aside` and the labels, as its header
+ * says.
+ */
+const SIDE_COLUMN_PARTIAL = 'partials/aside.eta';
 
 export function createRenderer(templatesDir: string): Renderer {
   const eta = new Eta({
@@ -16,6 +26,31 @@ export function createRenderer(templatesDir: string): Renderer {
     // their data on `it` so a typo is a clear ReferenceError, not a silent global.
     useWith: false,
   });
+
+  // Eta resolves an include's path on every call (JSON key, path.join, path.relative);
+  // the answer only depends on the including file and the name.
+  const resolveUncached = eta.resolvePath!;
+  const resolved = new Map<string, string>();
+  eta.resolvePath = function (templatePath, options) {
+    const key = `${options?.filepath ?? ''}\0${templatePath}`;
+    let file = resolved.get(key);
+    if (file === undefined) resolved.set(key, (file = resolveUncached.call(this, templatePath, options)));
+    return file;
+  };
+
+  const sideColumnFile = path.join(templatesDir, SIDE_COLUMN_PARTIAL);
+  const sideColumns = new WeakMap<object, string>();
+  const renderUncached = eta.render;
+  eta.render = function (template, data, meta) {
+    const aside = (data as { aside?: unknown }).aside;
+    if (typeof template !== 'string' || !isSharedView(aside) || eta.resolvePath!(template, { ...meta }) !== sideColumnFile) {
+      return renderUncached.call(this, template, data, meta);
+    }
+    let html = sideColumns.get(aside as object);
+    if (html === undefined) sideColumns.set(aside as object, (html = renderUncached.call(this, template, data, meta)));
+    return html;
+  };
+
   return {
     render(template, data) {
       return eta.render(`./${template}`, data);

@@ -5,6 +5,7 @@ import type { Config, Language } from '../config.ts';
 import type { Article } from '../types.ts';
 import { isoInZone, localParts, pad } from '../time.ts';
 import { labelsFor, type Labels } from './labels.ts';
+import { sharedView } from './shared-view.ts';
 import { truncateToWidth } from './width.ts';
 
 export interface LinkItem {
@@ -71,7 +72,7 @@ export function absoluteUrl(config: Config, sitePath: string): string {
 
 /**
  * A view of an article that depends only on the article and the config, made once
- * per pair and shared by every page that shows it (views are never mutated).
+ * per pair and shared by every page that shows it.
  */
 function perArticle<T extends object>(make: (config: Config, article: Article) => T): (config: Config, article: Article) => T {
   const made = new WeakMap<Config, WeakMap<Article, T>>();
@@ -79,7 +80,7 @@ function perArticle<T extends object>(make: (config: Config, article: Article) =
     let forConfig = made.get(config);
     if (!forConfig) made.set(config, (forConfig = new WeakMap()));
     let view = forConfig.get(article);
-    if (!view) forConfig.set(article, (view = make(config, article)));
+    if (!view) forConfig.set(article, (view = sharedView(make(config, article))));
     return view;
   };
 }
@@ -139,11 +140,33 @@ export interface LayoutContext {
   footerLinks: { path: string; text: string }[];
 }
 
+/** The parts of the layout that are the same on every page, made once per context. */
+const sameOnEveryPage = new WeakMap<LayoutContext, Pick<LayoutView, 'footer' | 'footerLinks' | 'alternates'>>();
+
+function layoutConstants(context: LayoutContext): Pick<LayoutView, 'footer' | 'footerLinks' | 'alternates'> {
+  let made = sameOnEveryPage.get(context);
+  if (!made) {
+    const { config } = context;
+    made = {
+      footer: `© ${localParts(context.now, config.timezone).year} ${config.title}`,
+      footerLinks: sharedView(context.footerLinks.map((item) => ({ href: hrefFor(config, item.path), text: item.text }))),
+      alternates: sharedView([
+        { type: 'application/rss+xml', href: hrefFor(config, '/feed.xml'), title: `${config.title} RSS` },
+        { type: 'application/atom+xml', href: hrefFor(config, '/atom.xml'), title: `${config.title} Atom` },
+        { type: 'application/feed+json', href: hrefFor(config, '/feed.json'), title: `${config.title} JSON Feed` },
+      ]),
+    };
+    sameOnEveryPage.set(context, made);
+  }
+  return made;
+}
+
 export function layoutView(context: LayoutContext, fields: Partial<LayoutView> & { pageTitle: string; canonicalPath: string }): LayoutView {
   const { config } = context;
   const labels = labelsFor(config.language);
   const { canonicalPath, ...rest } = fields;
   const description = fields.description ?? config.description;
+  const constants = layoutConstants(context);
   return {
     lang: htmlLang(config.language),
     siteTitle: config.title,
@@ -152,15 +175,11 @@ export function layoutView(context: LayoutContext, fields: Partial<LayoutView> &
     cssHref: context.cssHref,
     labels,
     jsonLd: '',
-    footer: `© ${localParts(context.now, config.timezone).year} ${config.title}`,
-    footerLinks: context.footerLinks.map((item) => ({ href: hrefFor(config, item.path), text: item.text })),
+    footer: constants.footer,
+    footerLinks: constants.footerLinks,
     robots: '',
     nav: context.nav.map((item) => ({ href: hrefFor(config, item.path), text: item.text, current: item.path === canonicalPath || (canonicalPath.startsWith(item.path) && item.path !== '/') })),
-    alternates: [
-      { type: 'application/rss+xml', href: hrefFor(config, '/feed.xml'), title: `${config.title} RSS` },
-      { type: 'application/atom+xml', href: hrefFor(config, '/atom.xml'), title: `${config.title} Atom` },
-      { type: 'application/feed+json', href: hrefFor(config, '/feed.json'), title: `${config.title} JSON Feed` },
-    ],
+    alternates: constants.alternates,
     og: { type: 'website', title: fields.pageTitle, description, image: '', publishedTime: '', modifiedTime: '', section: '' },
     breadcrumbs: [],
     searchHref: config.search ? hrefFor(config, '/search/') : '',

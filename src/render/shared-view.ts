@@ -1,0 +1,33 @@
+// Views that many pages show, marked so that page fingerprints count each as one token.
+import { createHash } from 'node:crypto';
+
+const sharedTokens = new WeakMap<object, string>();
+
+function sharedToken(this: object): string {
+  let token = sharedTokens.get(this);
+  if (token === undefined) {
+    // A shallow copy has no toJSON of its own, so this serializes the view's fields;
+    // shared views inside it are tokens themselves.
+    const fields = JSON.stringify(Array.isArray(this) ? [...this] : { ...this });
+    token = `\u0000${createHash('sha256').update(fields, 'utf16le').digest('base64')}`;
+    sharedTokens.set(this, token);
+  }
+  return token;
+}
+
+/**
+ * Marks a view that many pages show (a link item, the side column, the labels) as
+ * shared: it is never mutated, and in JSON it stands as one token, a hash of its own
+ * JSON made once. Page fingerprints are the JSON of the page data, so a change to
+ * a shared view still changes every page that shows it, while each page no longer
+ * serializes the side column's forty links again (half of a cold build's
+ * fingerprinting). Only fingerprints serialize views.
+ */
+export function sharedView<T extends object>(view: T): T {
+  Object.defineProperty(view, 'toJSON', { value: sharedToken, enumerable: false });
+  return view;
+}
+
+export function isSharedView(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { toJSON?: unknown }).toJSON === sharedToken;
+}

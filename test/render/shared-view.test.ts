@@ -1,0 +1,30 @@
+// Shared views stand as one token in page fingerprints; the token must follow their content.
+import { describe, expect, it } from 'vitest';
+import { isSharedView, sharedView } from '../../src/render/shared-view.ts';
+
+describe('shared views', () => {
+  it('serialize as a token that changes with their fields, nested shared views included', () => {
+    const item = (title: string) => sharedView({ href: '/a/', text: title, title });
+    const token = (value: object) => JSON.stringify(value);
+    expect(token(item('招商银行'))).toBe(token(item('招商银行')));
+    expect(token(item('招商银行'))).not.toBe(token(item('招商银行年报')));
+    expect(token(item('招商银行')).length).toBeLessThan(JSON.stringify({ href: '/a/', text: '招商银行', title: '招商银行' }).length + 20);
+    const list = (title: string) => sharedView([{ key: 'most-read', items: [item('甲'), item(title)] }]);
+    expect(token(list('乙'))).toBe(token(list('乙')));
+    expect(token(list('乙'))).not.toBe(token(list('丙')));
+    // A page's data holding a shared view changes its JSON when the view does.
+    expect(JSON.stringify({ page: 1, aside: list('乙') })).not.toBe(JSON.stringify({ page: 1, aside: list('丙') }));
+  });
+
+  it('stay plain to templates: no extra enumerable field, arrays still arrays', () => {
+    const view = sharedView({ a: 1 });
+    expect(Object.keys(view)).toEqual(['a']);
+    expect({ ...view }).toEqual({ a: 1 });
+    const list = sharedView([1, 2]);
+    expect(Array.isArray(list)).toBe(true);
+    expect(list.map((n) => n * 2)).toEqual([2, 4]);
+    expect(isSharedView(view)).toBe(true);
+    expect(isSharedView({ a: 1 })).toBe(false);
+    expect(isSharedView(undefined)).toBe(false);
+  });
+});
