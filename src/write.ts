@@ -40,7 +40,9 @@ export class DuplicatePage extends Error {
 
 export interface SiteWriter {
   /**
-   * Adds one page to the new site and resolves to its size in bytes. Rejects a
+   * Adds one page to the new site and resolves to its size: bytes for binary pages,
+   * UTF-16 code units for text (what the marker and the cache records compare; the
+   * UTF-8 byte count cost a pass over every page on the main thread). Rejects a
    * duplicate path: two pages must never race for one file.
    */
   write(page: Page): Promise<number>;
@@ -51,7 +53,7 @@ export interface SiteWriter {
   commit(options?: CommitOptions): Promise<void>;
   /**
    * Takes `pagePath` unchanged from the current site. Only for a site whose marker
-   * matched the cache's records: the file is trusted to be there with `size` bytes.
+   * matched the cache's records: the file is trusted to be there, of `size` (as write() counts).
    */
   reuse(pagePath: string, size: number): Promise<void>;
   /** The text of SITE_MARKER for the pages added so far. */
@@ -87,8 +89,8 @@ export interface SiteWriterOptions {
 }
 
 /**
- * Every site Broadsheet writes carries this file. Its text names the site's pages and
- * their sizes, so a cache can tell whether the folder still holds the site it
+ * Every site Broadsheet writes carries this file. Its text is a hash of the site's
+ * pages and their sizes, so a cache can tell whether the folder still holds the site it
  * recorded; and its presence tells the next build that the folder is Broadsheet's to replace.
  */
 export const SITE_MARKER = '.broadsheet-site';
@@ -250,7 +252,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async write(page) {
       jobs.throwIfFailed();
-      const size = Buffer.byteLength(page.content);
+      const size = typeof page.content === 'string' ? page.content.length : page.content.byteLength;
       const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {

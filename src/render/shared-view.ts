@@ -9,7 +9,10 @@ function sharedToken(this: object): string {
     // A shallow copy has no toJSON of its own, so this serializes the view's fields;
     // shared views inside it are tokens themselves.
     const fields = JSON.stringify(Array.isArray(this) ? [...this] : { ...this });
-    token = `\u0000${createHash('sha256').update(fields, 'utf16le').digest('base64')}`;
+    // A link item's JSON takes less time to repeat than a hash takes to make; only bigger
+    // views are hashed. The first character tells the two apart, and a token from a
+    // string field that happens to hold the same text.
+    token = fields.length <= 256 ? `\u0001${fields}` : `\u0000${createHash('sha256').update(fields, 'utf16le').digest('base64')}`;
     sharedTokens.set(this, token);
   }
   return token;
@@ -17,11 +20,11 @@ function sharedToken(this: object): string {
 
 /**
  * Marks a view that many pages show (a link item, the side column, the labels) as
- * shared: it is never mutated, and in JSON it stands as one token, a hash of its own
- * JSON made once. Page fingerprints are the JSON of the page data, so a change to
- * a shared view still changes every page that shows it, while each page no longer
- * serializes the side column's forty links again (half of a cold build's
- * fingerprinting). Only fingerprints serialize views.
+ * shared: it is never mutated, and in JSON it stands as one token made once (its own
+ * JSON, or a hash of it when that is long). Page fingerprints are the JSON of the
+ * page data, so a change to a shared view still changes every page that shows it,
+ * while each page no longer serializes the side column's forty links again (half of
+ * a cold build's fingerprinting). Only fingerprints serialize views.
  */
 export function sharedView<T extends object>(view: T): T {
   Object.defineProperty(view, 'toJSON', { value: sharedToken, enumerable: false });

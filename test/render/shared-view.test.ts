@@ -8,7 +8,13 @@ describe('shared views', () => {
     const token = (value: object) => JSON.stringify(value);
     expect(token(item('招商银行'))).toBe(token(item('招商银行')));
     expect(token(item('招商银行'))).not.toBe(token(item('招商银行年报')));
-    expect(token(item('招商银行')).length).toBeLessThan(JSON.stringify({ href: '/a/', text: '招商银行', title: '招商银行' }).length + 20);
+    // A side column of forty links stands as a short hash.
+    const column = (last: string) => sharedView(Array.from({ length: 40 }, (_, i) => ({ href: `/${i}/`, text: i === 39 ? last : `标题${i}` })));
+    expect(token(column('甲')).length).toBeLessThan(100);
+    expect(token(column('甲'))).toBe(token(column('甲')));
+    expect(token(column('甲'))).not.toBe(token(column('乙')));
+    // A short view's token is its JSON, marked: never equal to a string field holding that text.
+    expect(JSON.stringify({ x: item('甲') })).not.toBe(JSON.stringify({ x: JSON.stringify({ href: '/a/', text: '甲', title: '甲' }) }));
     const list = (title: string) => sharedView([{ key: 'most-read', items: [item('甲'), item(title)] }]);
     expect(token(list('乙'))).toBe(token(list('乙')));
     expect(token(list('乙'))).not.toBe(token(list('丙')));
