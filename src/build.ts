@@ -43,7 +43,7 @@ export interface BuildOptions {
   templatesDir?: string;
   /**
    * Worker threads for parsing; 0 parses on the main thread. Default: BROADSHEET_WORKERS,
-   * else one per core, and 0 for archives under 200 files. Output never depends on it.
+   * else one per core, and 0 below 8 MB of sources (parse/pool.ts). Output never depends on it.
    */
   workers?: number;
   /** false: no search: no Pagefind index, no /search/ page, no header box (`--no-search`). Default true. */

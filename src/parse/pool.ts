@@ -12,8 +12,15 @@ import type { ParseResult } from './article.ts';
 import { defaultHeapGrowth } from '../memory.ts';
 import { recordTerms } from '../index/related/terms.ts';
 
-/** Below this many files a build parses on the main thread: starting a worker costs more than it saves. */
-export const MIN_FILES_FOR_WORKERS = 200;
+/**
+ * Below this many bytes of sources a build parses on the main thread. Each worker
+ * loads and compiles the Markdown stack anew, and on two cores two isolates warming
+ * up at once slow each other: measured on a 2-core VM, two workers lost 0.4 s on
+ * 4,000 standard files (4.4 MB), broke even on 4,000 Chinese articles (~8 MB of
+ * Markdown) and won 1.4 s on 16,000 standard files (17.5 MB). The cost of parsing
+ * follows the bytes, not the file count.
+ */
+export const MIN_BYTES_FOR_WORKERS = 8 * 1024 * 1024;
 /** Files per message: large enough that messaging is noise, small enough to balance the workers. */
 const MAX_BATCH = 128;
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
@@ -21,7 +28,7 @@ const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 export interface ParseAllOptions {
   /**
    * Worker threads; 0 parses on the main thread. Default: the `BROADSHEET_WORKERS`
-   * environment variable, else one per core, and 0 below MIN_FILES_FOR_WORKERS files.
+   * environment variable, else one per core, and 0 below MIN_BYTES_FOR_WORKERS.
    */
   workers?: number | undefined;
   /** How diagnostics name a file (relative to the working directory). */
@@ -54,15 +61,15 @@ export interface WorkerReply {
   markdownMs: number;
 }
 
-/** The worker count a build uses for `files` files when the caller did not say. */
-export function defaultWorkerCount(files: number, env: NodeJS.ProcessEnv = process.env): number {
+/** The worker count a build uses for `bytes` bytes of sources when the caller did not say. */
+export function defaultWorkerCount(bytes: number, env: NodeJS.ProcessEnv = process.env): number {
   const fromEnv = env['BROADSHEET_WORKERS'];
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
-  return files < MIN_FILES_FOR_WORKERS ? 0 : availableParallelism();
+  return bytes < MIN_BYTES_FOR_WORKERS ? 0 : availableParallelism();
 }
 
 export async function parseAll(sources: readonly SourceFile[], config: Config, options: ParseAllOptions): Promise<ParseAllResult> {
-  const requested = options.workers ?? defaultWorkerCount(sources.length);
+  const requested = options.workers ?? defaultWorkerCount(sources.reduce((sum, source) => sum + source.bytes.length, 0));
   const workers = Math.max(0, Math.min(requested, Math.ceil(sources.length / 16)));
   const results: ParseResult[] = new Array(sources.length);
   let markdownMs = 0;

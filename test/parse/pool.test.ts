@@ -9,7 +9,7 @@ import { ContentErrors, Diagnostics } from '../../src/errors.ts';
 import { parseArticle } from '../../src/parse/article.ts';
 import { recordTerms } from '../../src/index/related/terms.ts';
 import { loadSources } from '../../src/load.ts';
-import { defaultWorkerCount, MIN_FILES_FOR_WORKERS, parseAll } from '../../src/parse/pool.ts';
+import { defaultWorkerCount, MIN_BYTES_FOR_WORKERS, parseAll } from '../../src/parse/pool.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from '../helpers.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
@@ -73,8 +73,8 @@ describe('parse pool', () => {
   }, 60_000);
 
   it('stays on the main thread for small archives unless told otherwise', () => {
-    expect(defaultWorkerCount(MIN_FILES_FOR_WORKERS - 1, {})).toBe(0);
-    expect(defaultWorkerCount(MIN_FILES_FOR_WORKERS, {})).toBeGreaterThan(0);
+    expect(defaultWorkerCount(MIN_BYTES_FOR_WORKERS - 1, {})).toBe(0);
+    expect(defaultWorkerCount(MIN_BYTES_FOR_WORKERS, {})).toBeGreaterThan(0);
     expect(defaultWorkerCount(10, { BROADSHEET_WORKERS: '2' })).toBe(2);
     expect(defaultWorkerCount(10_000, { BROADSHEET_WORKERS: '0' })).toBe(0);
   });
