@@ -53,6 +53,11 @@ export interface Article {
   /** Sanitized body HTML. */
   html: string;
   /**
+   * sha256 of `html`, made when parsed (on the workers, and cached with the article):
+   * page fingerprints count the body by it instead of serializing it on every build.
+   */
+  htmlDigest?: string | undefined;
+  /**
    * Body as plain text, for the summary and related links. Emptied by the parse step
    * once `terms` records its related-link tokens.
    */

@@ -1,5 +1,6 @@
 // SourceFile -> Article. Pure: decoding, frontmatter, Markdown and URL, with every
 // problem in the file reported (not only the first).
+import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
 import { truncateToWidth } from '../render/width.ts';
@@ -173,6 +174,7 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
     related: related.ok ? { ...related.value, line: Object.hasOwn(data, 'related') ? lineOf('related') : undefined } : { pinned: [], hidden: false, line: undefined },
     image,
     html: rendered.html,
+    htmlDigest: createHash('sha256').update(rendered.html).digest('base64'),
     text: rendered.text,
     headings: rendered.headings,
   };

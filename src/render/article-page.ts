@@ -2,8 +2,9 @@
 import { localParts, pad } from '../time.ts';
 import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
+import { withDigestedHtml } from './shared-view.ts';
 import { asideLists, bySlugs } from './pages.ts';
-import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson } from './view.ts';
+import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson, teaser } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
   const { site, config, labels } = context;
@@ -11,8 +12,9 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
   const group = listings.categoryOf.get(article.slug);
   const categoryPath = group ? `/categories/${group.slug}/` : undefined;
   const image = article.image ? (article.image.startsWith('/') ? absoluteUrl(config, article.image) : article.image) : '';
-  const published = isoDate(article.date, config);
-  const modified = isoDate(article.updated ?? article.date, config);
+  // The listing teaser already formats the publication date (and keeps it per article).
+  const { dateIso: published, dateText } = teaser(config, article);
+  const modified = article.updated === undefined ? published : isoDate(article.updated, config);
   const layout = layoutView(context, {
     pageTitle: `${article.title} - ${config.title}`,
     canonicalPath: article.url,
@@ -56,11 +58,11 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
     template: 'article',
     data: {
       layout,
-      article: {
+      article: withDigestedHtml({
         title: article.title,
         lang: articleLang(article, config.language),
         dateIso: published,
-        dateText: formatDate(article.date, config),
+        dateText,
         monthHref: hrefFor(config, monthPath(article.date, config.timezone)),
         updatedIso: article.updated === undefined ? '' : modified,
         updatedText: article.updated === undefined ? '' : formatDate(article.updated, config),
@@ -72,7 +74,7 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
         summary: article.summary,
         html: article.html,
         toc: article.headings.filter((h) => h.depth === 2).map((h) => ({ href: `#${encodeURIComponent(h.id)}`, text: h.text })),
-      },
+      }, article.htmlDigest),
       sequence: older || newer ? { older: older ? linkItem(config, older) : undefined, newer: newer ? linkItem(config, newer) : undefined } : undefined,
       related,
       aside: asideLists(context, article, article.category),
