@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pathResolver, readPageViews } from './index/pageviews.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { loadSources, NO_BYTES, readSource, type KnownFile } from './load.ts';
@@ -70,6 +70,8 @@ export interface BuildSession {
   files: Map<string, KnownFile>;
   articles: Map<string, CachedParse>;
   pages: Map<string, { fingerprint: string; content: string | Buffer }>;
+  /** The last page-view table read, and what it was read from (pageViewsKey). */
+  pageViews?: { key: string; table: PageViewTable | undefined; diagnostics: Diagnostic[] } | undefined;
 }
 
 export function createSession(): BuildSession {
@@ -187,14 +189,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const published = publishedArticles(parsed, options.now, options.drafts ?? false);
 
   const views = await timed('pageviews', async () => {
-    const result = await readPageViews(contentDir, {
+    const settings = {
       basePath: config.basePath,
       timezone: config.timezone,
-      resolve: pathResolver(published),
       // Rows older than any ranking window are dropped before their path is resolved.
       since: viewsNeededSince(options.now, config.rankings),
-    });
-    diagnostics.add(result.diagnostics.map((d) => ({ ...d, file: shown(d.file) })));
+    };
+    const key = session && (await pageViewsKey(contentDir, published, settings));
+    if (session?.pageViews && session.pageViews.key === key) {
+      diagnostics.add(session.pageViews.diagnostics);
+      return session.pageViews.table;
+    }
+    const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
+    const found = result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
+    diagnostics.add(found);
+    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found };
     return result.table;
   });
 

@@ -284,6 +284,48 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     }
   });
 
+  it('in a dev session, keeps the page-view table until the export, an article path or the day changes', async () => {
+    const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,3\n' };
+    for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const session = createSession();
+    const options = { contentDir, outDir: path.join(path.dirname(contentDir), 'unused'), now: NOW, search: false, write: false, session };
+    const mostRead = (result: Awaited<ReturnType<typeof build>>) => {
+      const html = result.pages!.find((p) => p.path === 'index.html')!.content as string;
+      return [.../<ol class="ranked" data-list="most-read">([\s\S]*?)<\/ol>/.exec(html)![1]!.matchAll(/href="\/2026\/11\/(v\d)\/"/g)].map((m) => m[1]);
+    };
+    const first = await build(options);
+    const read = session.pageViews;
+    expect(read?.table).toBeDefined();
+    expect(mostRead(first)).toEqual(['v0', 'v1']);
+    const unknown = (result: Awaited<ReturnType<typeof build>>) => result.diagnostics.filter((d) => d.code === 'pageviews/unknown-path');
+    expect(unknown(first)).toHaveLength(1);
+    // A body edit keeps every path: the table is kept, and its warnings are repeated.
+    await writeFile(path.join(contentDir, 'v2.md'), md({ title: '阅读2', date: '2026-11-03' }, '正文2，改了。'));
+    const second = await build(options);
+    expect(session.pageViews).toBe(read);
+    expect(unknown(second)).toEqual(unknown(first));
+    expect(mostRead(second)).toEqual(['v0', 'v1']);
+    // A new export is read again.
+    const kept = session.pageViews;
+    await writeFile(path.join(contentDir, 'data/pageviews.csv'), 'path,date,views\n/2026/11/v0/,2026-11-26,5\n/2026/11/v1/,2026-11-26,10\n/2026/11/v2/,2026-11-26,20\n');
+    const third = await build(options);
+    expect(session.pageViews).not.toBe(kept);
+    expect(mostRead(third)).toEqual(['v2', 'v1', 'v0']);
+    expect(unknown(third)).toEqual([]);
+    // So is the same export once an article's path changes: /gone/ now resolves.
+    await writeFile(path.join(contentDir, 'data/pageviews.csv'), 'path,date,views\n/2026/11/v0/,2026-11-26,5\n/gone/,2026-11-26,90\n');
+    await build(options);
+    await writeFile(path.join(contentDir, 'v1.md'), md({ title: '阅读1', date: '2026-11-02', aliases: '[/gone/]' }, '正文1。'));
+    expect(mostRead(await build(options))).toEqual(['v1', 'v0']);
+    // And on a later day, when the oldest day the rankings look at moves on.
+    const before = session.pageViews;
+    await build(options);
+    expect(session.pageViews).toBe(before);
+    await build({ ...options, now: NOW + 86_400_000 });
+    expect(session.pageViews).not.toBe(before);
+  });
+
   it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4; i++) files[`d${i}.md`] = md({ title: `会话${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);

@@ -1,10 +1,13 @@
 // The one I/O module of the index stage: reads content/data/pageviews.csv (streamed,
 // never held as one string) or pageviews.json into per-article daily views. Which
 // column names are understood, and how dates and URLs are read: pageviews-columns.ts.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../errors.ts';
-import { findColumns, parseViews, type Columns } from './pageviews-columns.ts';
+import type { Article } from '../types.ts';
+import { findColumns, localDayNumber, parseViews, type Columns } from './pageviews-columns.ts';
 import { streamCsv } from './pageviews-csv.ts';
 import { readJsonRows } from './pageviews-json.ts';
 import { createRowSink, type RowSink } from './pageviews-rows.ts';
@@ -80,6 +83,24 @@ export async function readPageViews(contentDir: string, options: PageViewsOption
     });
   }
   return { table: usable ? table : undefined, diagnostics, file };
+}
+
+/**
+ * Everything readPageViews' result depends on, for a caller that keeps the result
+ * between builds (the dev server, where re-reading a large export on every edit cost
+ * a tenth of the rebuild): the files' identity and time stamps, the settings, the
+ * first day read, and the articles' paths.
+ */
+export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) {
+    const stats = await stat(path.join(contentDir, file)).catch(() => undefined);
+    hash.update(stats ? `${file}\0${stats.size}\0${stats.mtimeMs}\0${stats.ctimeMs}\0${stats.ino}\n` : `${file}\0-\n`);
+  }
+  const firstDay = options.since === undefined ? '-' : localDayNumber(options.since, options.timezone);
+  hash.update(`${options.basePath}\0${options.timezone}\0${firstDay}\n`);
+  for (const article of articles) hash.update(`${article.slug}\0${article.url}\0${article.aliases.join('\0')}\n`);
+  return hash.digest('hex');
 }
 
 /**
