@@ -37,6 +37,17 @@ describe('archive pages', () => {
     expect(await site.read('index.html')).not.toContain('保险');
   });
 
+  it('marks the current section in the header on its pages, and no section elsewhere', async () => {
+    const site = await buildArchive(archive);
+    const current = async (file: string) => [...(await site.read(file)).matchAll(/<a href="([^"]+)" aria-current="page">/g)].map((m) => m[1]);
+    expect(await current('categories/yin-hang/index.html')).toEqual(['/categories/yin-hang/']);
+    expect(await current('categories/yin-hang/page/2/index.html')).toEqual(['/categories/yin-hang/']);
+    expect(await current('categories/zheng-quan/index.html')).toEqual(['/categories/zheng-quan/']);
+    expect(await current('index.html')).toEqual([]);
+    expect(await current('2026/11/a1/index.html')).toEqual([]);
+    expect(await current('tags/index.html')).toEqual([]);
+  });
+
   it('folds tags written in different case and width into one tag page', async () => {
     const site = await buildArchive(archive);
     const tagPages = (await site.files()).filter((f) => /^tags\/[^/]+\/index\.html$/.test(f));

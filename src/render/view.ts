@@ -161,6 +161,22 @@ function layoutConstants(context: LayoutContext): Pick<LayoutView, 'footer' | 'f
   return made;
 }
 
+/** Section links by which of them are current: one shared view per combination (most pages have none). */
+const navViews = new WeakMap<LayoutContext, Map<string, LayoutView['nav']>>();
+
+function navView(context: LayoutContext, canonicalPath: string): LayoutView['nav'] {
+  const current = context.nav.map((item) => item.path === canonicalPath || (canonicalPath.startsWith(item.path) && item.path !== '/'));
+  let views = navViews.get(context);
+  if (!views) navViews.set(context, (views = new Map()));
+  const key = current.map((flag) => (flag ? '1' : '0')).join('');
+  let nav = views.get(key);
+  if (!nav) {
+    nav = sharedView(context.nav.map((item, index) => ({ href: hrefFor(context.config, item.path), text: item.text, current: current[index]! })));
+    views.set(key, nav);
+  }
+  return nav;
+}
+
 export function layoutView(context: LayoutContext, fields: Partial<LayoutView> & { pageTitle: string; canonicalPath: string }): LayoutView {
   const { config } = context;
   const labels = labelsFor(config.language);
@@ -178,7 +194,7 @@ export function layoutView(context: LayoutContext, fields: Partial<LayoutView> &
     footer: constants.footer,
     footerLinks: constants.footerLinks,
     robots: '',
-    nav: context.nav.map((item) => ({ href: hrefFor(config, item.path), text: item.text, current: item.path === canonicalPath || (canonicalPath.startsWith(item.path) && item.path !== '/') })),
+    nav: navView(context, canonicalPath),
     alternates: constants.alternates,
     og: { type: 'website', title: fields.pageTitle, description, image: '', publishedTime: '', modifiedTime: '', section: '' },
     breadcrumbs: [],
