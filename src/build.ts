@@ -97,6 +97,8 @@ export interface BuildResult {
   notes: string[];
   /** Source files parsed by this build; the others came from the cache. */
   filesParsed: number;
+  /** Source files read from disk; the others were known unchanged by their time stamps. */
+  filesRead: number;
   /** Pages the cache let this build take from the previous site without rendering. */
   pagesReused: number;
   /** True when every input matched the last build into this folder: nothing was written. */
@@ -128,9 +130,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const parseKey = parseKeyFor(config, contentDir);
   const session = options.session;
   if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, files: new Map(), articles: new Map(), pages: new Map() });
-  const sources = await timed('load', () => loadSources(contentDir, session?.files));
-
   const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
+  // What the last build read of each file: unchanged files are not read and hashed again.
+  const remembered = cache?.store.previous.sources;
+  const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === path.resolve(contentDir) ? remembered.known : new Map<string, KnownFile>()) : undefined);
+  const sources = await timed('load', () => loadSources(contentDir, knownFiles));
+  const filesRead = sources.filter((source) => source.bytes.length > 0).length;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
   // Everything a build reads: when it all matches the last build into this folder,
@@ -143,7 +148,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (inputs !== undefined && inputs === last?.inputs && last.marker !== undefined && last.report) {
     return {
       config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pages.size,
-      pages: undefined, notes: last.report.notes, filesParsed: 0, pagesReused: 0, unchanged: true,
+      pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
     };
   }
 
@@ -153,7 +158,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const parsed = await timed('parse', async () => {
     const previous = cache?.store.previous.articles ?? session?.articles;
     const fresh = previous ? sources.filter((s) => previous.get(s.path)?.hash !== s.hash || previous.get(s.path)?.displayPath !== shown(s.path)) : sources;
-    // A file the session knew by its time stamps but holds no parse for (a build that
+    // A file known by its time stamps (session or cache) with no parse held for it (a build that
     // failed half-way, say) is read after all.
     for (const source of fresh) if (source.bytes.length === 0) Object.assign(source, await readSource(source.absolutePath));
     filesParsed = fresh.length;
@@ -235,6 +240,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     pagesReused: 0,
     unchanged: false,
     filesParsed,
+    filesRead,
   };
   if (options.render === false) return result;
 
@@ -324,7 +330,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       throw error;
     }
-    if (cache && inputs) await cache.store.savePages(records, inputs, options.outDir, writer.marker, { articleCount: result.articleCount, diagnostics: result.diagnostics, notes });
+    if (cache && inputs) {
+      const report = { articleCount: result.articleCount, diagnostics: result.diagnostics, notes };
+      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir: path.resolve(contentDir), known: knownFiles ?? new Map() });
+    }
     result.pageCount = writer.pagesWritten;
   });
   return result;

@@ -25,13 +25,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
+import type { KnownFile } from './load.ts';
 import type { PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** Bump when the cache layout changes. */
-const FORMAT = 4;
+const FORMAT = 5;
 
 export interface CachedParse {
   hash: string;
@@ -59,6 +60,8 @@ export interface CacheState {
   inputs: string | undefined;
   /** The site marker that build wrote: the records hold only while the folder still carries it. */
   marker: string | undefined;
+  /** What that build read of each source file (load.ts), and from which content folder. */
+  sources: { contentDir: string; known: Map<string, KnownFile> } | undefined;
 }
 
 export class BuildCache {
@@ -76,7 +79,7 @@ export class BuildCache {
     const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
     // Read when first asked for: a build that finds nothing changed never needs them.
     let articles: Map<string, CachedParse> | undefined;
-    let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string; report: BuildReport }>(pagesFile, path.resolve(outDir));
+    let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string; report: BuildReport; sources: CacheState['sources'] }>(pagesFile, path.resolve(outDir));
     // A build without the cache, with another cache folder, or a hand edit may have
     // replaced the site since: then the records describe files that are gone.
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
@@ -88,6 +91,7 @@ export class BuildCache {
       inputs: pageState?.inputs,
       marker: pageState?.marker,
       report: pageState?.report,
+      sources: pageState?.sources,
     };
     return new BuildCache(dir, articlesFile, pagesFile, state);
   }
@@ -101,8 +105,8 @@ export class BuildCache {
     }
   }
 
-  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport): Promise<void> {
-    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs, marker, report });
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages, inputs, marker, report, sources });
   }
 }
 

@@ -16,24 +16,36 @@ const READ_CONCURRENCY = 64;
 const readFile = promisify(readFileCallback);
 const statFile = promisify(statCallback);
 
-/** What a long-running caller remembers of a file it has read: enough to tell it is unchanged without reading it. */
+/**
+ * What a build remembers of a file it has read: enough to tell it is unchanged without
+ * reading it. The change time cannot be set from user space: a copy that keeps the
+ * modification time (cp -p, rsync -t, tar, a restored CI checkout) still gets a new one.
+ */
 export interface KnownFile {
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   ino: number;
   hash: string;
 }
+
+/**
+ * A file changed within this long before it was read is not remembered: on a file
+ * system with coarse time stamps, a second edit in the same tick would keep them.
+ * (Git treats such "racily clean" index entries the same way.)
+ */
+const RACY_MS = 2000;
 
 /** The bytes of a source that was not read, or whose bytes were let go after parsing. */
 export const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Every `*.md` file under `contentDir`, in path order (so every later stage sees one
- * fixed order). With `known` (the dev server's memory of the last build), a file whose
- * size, modification time and inode are unchanged is not read again: it comes back with
- * its known hash and no bytes, and the caller must already hold what it parsed to. CLI
- * builds hash every file, whatever its time stamps say (a restored CI checkout sets
- * them all anew).
+ * fixed order). With `known` (what the last build read: the dev server's memory, or
+ * the build cache's), a file whose size, time stamps and inode are unchanged is not
+ * read again: it comes back with its known hash and no bytes, and the caller must
+ * already hold what it parsed to (else read it with readSource). `known` is updated
+ * to what this walk found.
  */
 export async function loadSources(contentDir: string, known?: Map<string, KnownFile>): Promise<SourceFile[]> {
   const relativePaths: string[] = [];
@@ -42,6 +54,7 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
 
   const files: SourceFile[] = new Array(relativePaths.length);
   let next = 0;
+  const recordBefore = Date.now() - RACY_MS;
   const worker = async () => {
     while (next < relativePaths.length) {
       const index = next++;
@@ -49,12 +62,13 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
       const absolutePath = path.join(contentDir, relative);
       const stats = known && (await statFile(absolutePath));
       const before = known?.get(relative);
-      if (stats && before && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ino === stats.ino) {
+      if (stats && before && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ctimeMs === stats.ctimeMs && before.ino === stats.ino) {
         files[index] = { path: relative, absolutePath, bytes: NO_BYTES, hash: before.hash };
         continue;
       }
       const { bytes, hash } = await readSource(absolutePath);
-      if (stats) known!.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, hash });
+      if (stats && stats.mtimeMs < recordBefore && stats.ctimeMs < recordBefore) known!.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hash });
+      else known?.delete(relative);
       files[index] = { path: relative, absolutePath, bytes, hash };
     }
   };

@@ -1,0 +1,64 @@
+// Reading the content folder: a build that remembers what it read last time reads
+// again only what may have changed, and never trusts time stamps it cannot trust.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../src/build.ts';
+import { loadSources, type KnownFile } from '../src/load.ts';
+import { md, NOW, writeArchive } from './helpers.ts';
+
+const LONG_AGO = new Date('2026-01-01T00:00:00Z');
+/** Past load.ts's RACY_MS: files changed longer ago than this may be remembered. */
+const PAST_RACY_WINDOW_MS = 2100;
+
+describe('loading sources', { timeout: 30_000 }, () => {
+  it('reads a remembered file again only when its size, time stamps or inode changed', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }) });
+    const known = new Map<string, KnownFile>();
+    const read = async () => (await loadSources(contentDir, known)).filter((s) => s.bytes.length > 0).map((s) => s.path);
+    // Just written: too recent to remember (a second edit in the same tick would keep the stamps).
+    expect(await read()).toEqual(['a.md', 'b.md', 'c.md']);
+    expect(known.size).toBe(0);
+    for (const name of ['a.md', 'b.md', 'c.md']) await utimes(path.join(contentDir, name), LONG_AGO, LONG_AGO);
+    await sleep(PAST_RACY_WINDOW_MS);
+    expect(await read()).toEqual(['a.md', 'b.md', 'c.md']);
+    expect(known.size).toBe(3);
+    expect(await read()).toEqual([]);
+    // Same size, modification time put back as it was: the change time still gives it away.
+    const bPath = path.join(contentDir, 'b.md');
+    await writeFile(bPath, md({ title: '丁', date: '2026-11-02' }));
+    await utimes(bPath, LONG_AGO, LONG_AGO);
+    expect(statSync(bPath).mtimeMs).toBe(known.get('b.md')!.mtimeMs);
+    expect(statSync(bPath).size).toBe(known.get('b.md')!.size);
+    const sources = await loadSources(contentDir, known);
+    expect(sources.filter((s) => s.bytes.length > 0).map((s) => s.path)).toEqual(['b.md']);
+    expect(sources.find((s) => s.path === 'b.md')!.bytes.toString()).toContain('丁');
+    // Changed that recently, it is not remembered: the next walk reads it again.
+    expect(known.has('b.md')).toBe(false);
+    expect(await read()).toEqual(['b.md']);
+  });
+
+  it('lets a CLI build with the cache skip reading unchanged files, and still see an edit that keeps size and time', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) files[`k${i}.md`] = md({ title: `缓存${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    await sleep(PAST_RACY_WINDOW_MS);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    expect((await build(options)).filesRead).toBe(4);
+    const again = await build(options);
+    expect(again.unchanged).toBe(true);
+    expect(again.filesRead).toBe(0);
+    const k1 = path.join(contentDir, 'k1.md');
+    await writeFile(k1, files['k1.md']!.replace('正文1。', '更改1。'));
+    await utimes(k1, LONG_AGO, LONG_AGO);
+    const warm = await build(options);
+    expect(warm.unchanged).toBeFalsy();
+    expect([warm.filesRead, warm.filesParsed]).toEqual([1, 1]);
+    expect(await readFile(path.join(root, 'dist/2026/11/k1/index.html'), 'utf8')).toContain('更改1。');
+    // Without the cache every file is read.
+    expect((await build({ ...options, cache: false, outDir: path.join(root, 'dist2') })).filesRead).toBe(4);
+  });
+});
