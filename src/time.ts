@@ -35,14 +35,13 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /**
  * Zone offsets by hour: Intl's formatToParts is slow (~5-40 µs a call), and a build
- * asks for the local time of every article several times. An hour whose two ends
- * have the same offset has that offset throughout (no zone changes twice in an
- * hour). The first time an hour is seen, Intl answers for the instant itself, so a
- * one-off date costs one call as before; from the second time on the hour's offset
- * is checked once and cached. An hour with a transition in it always asks Intl.
+ * asks for the local time of every article several times (its URL, its date lines,
+ * its month, its listings). An hour whose two ends have the same offset has that
+ * offset throughout (no zone changes twice in an hour), so the first time an hour is
+ * seen its two ends are asked and the offset is kept. An hour with a transition in
+ * it always asks Intl.
  */
-const offsetsByHour = new Map<string, Map<number, number | null>>();
-const SEEN_ONCE = null;
+const offsetsByHour = new Map<string, Map<number, number>>();
 const HAS_TRANSITION = NaN;
 const MAX_CACHED_HOURS = 200_000;
 const CACHED_FROM = Date.UTC(1000, 0, 2);
@@ -58,10 +57,6 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
   let offset = hours.get(hour);
   if (offset === undefined) {
     if (hours.size >= MAX_CACHED_HOURS) hours.clear();
-    hours.set(hour, SEEN_ONCE);
-    return intlParts(epochMs, timeZone);
-  }
-  if (offset === SEEN_ONCE) {
     const start = hour * HOUR_MS;
     offset = intlOffset(start, timeZone);
     if (intlOffset(start + HOUR_MS - 1000, timeZone) !== offset) offset = HAS_TRANSITION;
@@ -102,9 +97,12 @@ function intlParts(epochMs: number, timeZone: string): LocalDateTime {
 
 /** Offset of `timeZone` from UTC at the instant `epochMs`, in milliseconds. */
 export function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const p = localParts(epochMs, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(epochMs / 1000) * 1000;
+  return offsetOf(localParts(epochMs, timeZone), epochMs);
+}
+
+/** The offset of a wall-clock reading `p` taken at the instant `epochMs`. */
+function offsetOf(p: LocalDateTime, epochMs: number): number {
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(epochMs / 1000) * 1000;
 }
 
 /** The instant at which the wall clock in `timeZone` shows the given local time. */
@@ -131,7 +129,7 @@ export function localDateKey(epochMs: number, timeZone: string): string {
 /** ISO 8601 with the zone's offset, e.g. '2018-03-05T09:30:00+08:00': for <time> and JSON-LD. */
 export function isoInZone(epochMs: number, timeZone: string): string {
   const p = localParts(epochMs, timeZone);
-  const offsetMinutes = Math.round(zoneOffsetMs(epochMs, timeZone) / 60000);
+  const offsetMinutes = Math.round(offsetOf(p, epochMs) / 60000);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;

@@ -2,7 +2,7 @@
 // transitions included (DST, Shanghai's 1940s and 1986-91 summer time, Samoa's
 // skipped day, Lord Howe's half-hour shift, Kathmandu's +05:45).
 import { describe, expect, it } from 'vitest';
-import { localParts } from '../src/time.ts';
+import { isoInZone, localParts } from '../src/time.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -23,6 +23,20 @@ describe('localParts', () => {
       for (let t = Date.UTC(from, 0, 1); t < Date.UTC(to, 0, 1); t += 47 * 60_000 + 3_001) {
         const [ours, intl] = [JSON.stringify(localParts(t, zone)), JSON.stringify(byIntl(t, zone))];
         if (ours !== intl) wrong.push(`${zone} ${new Date(t).toISOString()}: ${ours} but Intl says ${intl}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('writes ISO times whose offset is the one Intl gives, across transitions', () => {
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const wrong: string[] = [];
+    for (const [zone, from] of [['America/New_York', 2024], ['Australia/Lord_Howe', 1991], ['Asia/Kathmandu', 1986], ['Asia/Shanghai', 1986]] as const) {
+      for (let t = Date.UTC(from, 0, 1); t < Date.UTC(from + 1, 0, 1); t += 61 * 60_000 + 7_003) {
+        const p = byIntl(t, zone);
+        const offset = Math.round((Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000) / 60000);
+        const expected = `${p.year}-${pad(p.month!)}-${pad(p.day!)}T${pad(p.hour!)}:${pad(p.minute!)}:${pad(p.second!)}${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+        if (isoInZone(t, zone) !== expected) wrong.push(`${zone} ${new Date(t).toISOString()}: ${isoInZone(t, zone)} but Intl says ${expected}`);
       }
     }
     expect(wrong).toEqual([]);
