@@ -1,5 +1,6 @@
 // Loads a TypeScript entry point with no compile step, fast. The first run bundles
-// the entry and every src/ file it imports with esbuild (packages stay external)
+// the entry and every src/ file it imports with esbuild (packages stay external,
+// but for the few that carry a performance fix, see DEPENDENCY_FIXES)
 // into node_modules/.cache/broadsheet/; later runs import that bundle directly
 // while every input file still has the same content. Node then loads the
 // dependencies without a module hook: through tsx's loader thread, every one of
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bump when the bundling below changes, so old bundles are rebuilt. */
-const FORMAT = 2;
+const FORMAT = 3;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'broadsheet');
 
@@ -58,7 +59,6 @@ async function bundleFor(entry) {
     // used: a build on workers never loads the Markdown stack on the main thread,
     // and only `dev` loads the watcher.
     splitting: true,
-    packages: 'external',
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -69,7 +69,7 @@ async function bundleFor(entry) {
     outdir: path.join(CACHE_DIR, key),
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
-    plugins: [keepImportMeta],
+    plugins: [externalUnlessFixed, loadModules],
   });
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const absolute = path.resolve(ROOT, file);
@@ -116,18 +116,73 @@ function hashOf(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** Each module keeps its own import.meta.url (the bundle's would point into the cache). */
-const keepImportMeta = {
-  name: 'keep-import-meta',
+/**
+ * Performance fixes to dependencies, applied to their text as they are bundled (with
+ * the packages that import them: remark-parse imports mdast-util-from-markdown, which
+ * imports micromark). Only the CLI's bundle has them; a package run another way (tsx,
+ * the tests' in-process builds) runs as published, and the output is the same. A fix
+ * whose text is not found as often as expected (a new version of the package) is
+ * skipped, and the package is bundled as published.
+ */
+export const DEPENDENCY_FIXES = [
+  {
+    // One object spread per micromark event gave every handler's `this` a new hidden
+    // class on Node 20: a fifth of the Markdown time of Chinese finance articles.
+    // The same fix as syntax-tree/mdast-util-from-markdown#52 (not released yet).
+    file: 'mdast-util-from-markdown/lib/index.js',
+    find: '...context,\n          sliceSerialize: events[index][2].sliceSerialize',
+    replace: 'stack: context.stack, tokenStack: context.tokenStack, config: context.config, enter: context.enter, exit: context.exit, buffer: context.buffer, resume: context.resume, data: context.data,\n          sliceSerialize: events[index][2].sliceSerialize',
+    times: 3,
+  },
+  {
+    // remark-parse hands micromark the same extension list for every document of a
+    // processor, and micromark merged it with its defaults anew each time.
+    file: 'micromark/lib/parse.js',
+    find: 'export function parse(options) {\n  const settings = options || {};\n  const constructs = /** @type {FullNormalizedExtension} */\n  combineExtensions([defaultConstructs, ...(settings.extensions || [])]);\n',
+    replace: 'const combinedFor = new WeakMap();\nexport function parse(options) {\n  const settings = options || {};\n  const extensions = settings.extensions || [];\n  let constructs = combinedFor.get(extensions);\n  if (!constructs) combinedFor.set(extensions, (constructs = combineExtensions([defaultConstructs, ...extensions])));\n',
+    times: 1,
+  },
+];
+const BUNDLED_PACKAGES = new Set(['remark-parse', 'mdast-util-from-markdown', 'micromark']);
+
+/** Packages are imported from node_modules at run time, but for those that carry a fix. */
+const externalUnlessFixed = {
+  name: 'external-unless-fixed',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * Each module keeps its own import.meta.url (the bundle's would point into the cache),
+ * and the fixed dependency files get their fixes.
+ */
+const loadModules = {
+  name: 'load-modules',
   setup(build) {
     build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta')) return undefined;
-      const contents = text
-        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)))
-        .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-      return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+      let text = readFileSync(args.path, 'utf8');
+      let changed = false;
+      const posixPath = args.path.split(path.sep).join('/');
+      for (const fix of DEPENDENCY_FIXES) {
+        if (!posixPath.endsWith(`/node_modules/${fix.file}`)) continue;
+        if (text.split(fix.find).length - 1 === fix.times) {
+          text = text.split(fix.find).join(fix.replace);
+          changed = true;
+        } else if (process.env.BROADSHEET_DEBUG_BOOT) console.error(`broadsheet: ${fix.file} has changed; its performance fix is skipped`);
+      }
+      if (text.includes('import.meta')) {
+        text = text
+          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)))
+          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+        changed = true;
+      }
+      return changed ? { contents: text, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' } : undefined;
     });
   },
 };
