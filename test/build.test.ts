@@ -1,8 +1,9 @@
 // End to end: fixture archives built into temp folders, HTML read back.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_TEMPLATES } from '../src/build.ts';
 import { buildArchive, listFiles, md, NOW, NOW_ISO, runCli, tempDir, writeArchive } from './helpers.ts';
 
 /** A small archive: two stories on one company, one unrelated, a headline. */
@@ -82,6 +83,20 @@ describe('build', () => {
       const recommended = /data-list="recommended">([\s\S]*?)<\/ul>/.exec(aside)?.[1] ?? '';
       for (let j = 0; j < 5; j++) if (j !== i && (j < 3) === (i < 3)) expect(recommended, `s${i} recommends s${j}`).toContain(`/2026/11/s${j}/`);
     }
+  });
+
+  it('renders a site\'s own side column for every page, even where it prints the page\'s own data', async () => {
+    const templatesDir = path.join(await tempDir(), 'templates');
+    await cp(BUILTIN_TEMPLATES, templatesDir, { recursive: true });
+    const aside = path.join(templatesDir, 'partials/aside.eta');
+    await writeFile(aside, (await readFile(aside, 'utf8')).replace('<aside class="sidebar"', '<p class="aside-for"><%= it.layout.pageTitle %></p><aside class="sidebar"'));
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3; i++) files[`p${i}.md`] = md({ title: `页面${i}`, date: `2026-11-2${i}`, headline: 'true' }, `正文${i}。`);
+    const site = await buildArchive(files, { templatesDir });
+    for (let i = 0; i < 3; i++) expect(await site.read(`2026/11/p${i}/index.html`)).toContain(`<p class="aside-for">页面${i} - `);
+    // Listing pages all show the same side column: each still prints its own title.
+    const titles = await Promise.all(['index.html', '2026/index.html', '2026/11/index.html'].map(async (file) => /<p class="aside-for">([^<]*)<\/p>/.exec(await site.read(file))?.[1]));
+    expect(new Set(titles).size).toBe(3);
   });
 
   it('reads date-only and offset-less dates in the site time zone', async () => {

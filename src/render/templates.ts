@@ -1,9 +1,14 @@
 // The Eta instance. Every `<%= %>` value is HTML-escaped (autoEscape); the only raw
 // outputs (`<%~ %>`) are sanitized article HTML, JSON-LD made script-safe in view.ts,
 // and included partials.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import { isSharedView } from './shared-view.ts';
+
+/** The templates Broadsheet ships; `--templates DIR` replaces them. */
+export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 export interface Renderer {
   render(template: string, data: object): string;
@@ -11,11 +16,22 @@ export interface Renderer {
 
 /**
  * The side column partial is rendered once per distinct side column, not once per
- * page: most pages share one of a few dozen (pages.ts), and it is a fifth of the
- * rendering. Its output may depend only on `it.aside` and the labels, as its header
- * says.
+ * page: most pages share one of a few dozen (pages.ts), and it was a fifth of the
+ * rendering. Eta hands an included partial the whole page's data, so this holds only
+ * while the side column's partials are Broadsheet's own, which print nothing but
+ * `it.aside` and the labels (one language a build); a site's own versions of them
+ * are rendered for every page.
  */
 const SIDE_COLUMN_PARTIAL = 'partials/aside.eta';
+const SIDE_COLUMN_PARTIALS = [SIDE_COLUMN_PARTIAL, 'partials/list.eta'];
+
+function sideColumnIsBuiltIn(templatesDir: string): boolean {
+  try {
+    return SIDE_COLUMN_PARTIALS.every((file) => readFileSync(path.join(templatesDir, file)).equals(readFileSync(path.join(BUILTIN_TEMPLATES, file))));
+  } catch {
+    return false;
+  }
+}
 
 export function createRenderer(templatesDir: string): Renderer {
   const eta = new Eta({
@@ -38,12 +54,13 @@ export function createRenderer(templatesDir: string): Renderer {
     return file;
   };
 
-  const sideColumnFile = path.join(templatesDir, SIDE_COLUMN_PARTIAL);
+  // A file name no include resolves to when the side column is the site's own.
+  const sideColumnFile = sideColumnIsBuiltIn(templatesDir) ? path.join(templatesDir, SIDE_COLUMN_PARTIAL) : '';
   const sideColumns = new WeakMap<object, string>();
   const renderUncached = eta.render;
   eta.render = function (template, data, meta) {
     const aside = (data as { aside?: unknown }).aside;
-    if (typeof template !== 'string' || !isSharedView(aside) || eta.resolvePath!(template, { ...meta }) !== sideColumnFile) {
+    if (typeof template !== 'string' || !isSharedView(aside) || sideColumnFile === '' || eta.resolvePath!(template, { ...meta }) !== sideColumnFile) {
       return renderUncached.call(this, template, data, meta);
     }
     let html = sideColumns.get(aside as object);
