@@ -42,7 +42,8 @@ export async function importTypeScript(entryUrl) {
 async function bundleFor(entry) {
   const key = createHash('sha256').update(entry).digest('hex').slice(0, 16);
   const manifestPath = path.join(CACHE_DIR, `${key}.json`);
-  const stamp = `${FORMAT} ${process.version}`;
+  // boot.js itself is in the stamp: its dependency fixes shape the bundle.
+  const stamp = `${FORMAT} ${process.version} ${hashOf(fileURLToPath(import.meta.url))}`;
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     if (manifest.stamp === stamp && manifest.inputs.every(([file, hash]) => hashOf(file) === hash)) return path.join(CACHE_DIR, manifest.entry);
@@ -130,29 +131,46 @@ export const DEPENDENCY_FIXES = [
     // class on Node 20: a fifth of the Markdown time of Chinese finance articles.
     // The same fix as syntax-tree/mdast-util-from-markdown#52 (not released yet).
     file: 'mdast-util-from-markdown/lib/index.js',
+    // The fix names the context's fields: it holds only while the context has these.
+    requires: 'const context = {\n      stack: [tree],\n      tokenStack: [],\n      config,\n      enter,\n      exit,\n      buffer,\n      resume,\n      data\n    };',
     find: '...context,\n          sliceSerialize: events[index][2].sliceSerialize',
     replace: 'stack: context.stack, tokenStack: context.tokenStack, config: context.config, enter: context.enter, exit: context.exit, buffer: context.buffer, resume: context.resume, data: context.data,\n          sliceSerialize: events[index][2].sliceSerialize',
     times: 3,
   },
   {
     // remark-parse hands micromark the same extension list for every document of a
-    // processor, and micromark merged it with its defaults anew each time.
+    // processor (a new empty one when it has none), and micromark merged it with its
+    // defaults anew each time.
     file: 'micromark/lib/parse.js',
     find: 'export function parse(options) {\n  const settings = options || {};\n  const constructs = /** @type {FullNormalizedExtension} */\n  combineExtensions([defaultConstructs, ...(settings.extensions || [])]);\n',
-    replace: 'const combinedFor = new WeakMap();\nexport function parse(options) {\n  const settings = options || {};\n  const extensions = settings.extensions || [];\n  let constructs = combinedFor.get(extensions);\n  if (!constructs) combinedFor.set(extensions, (constructs = combineExtensions([defaultConstructs, ...extensions])));\n',
+    replace: 'const combinedFor = new WeakMap();\nconst noExtensions = [];\nexport function parse(options) {\n  const settings = options || {};\n  const extensions = settings.extensions && settings.extensions.length > 0 ? settings.extensions : noExtensions;\n  let constructs = combinedFor.get(extensions);\n  if (!constructs) combinedFor.set(extensions, (constructs = combineExtensions([defaultConstructs, ...extensions])));\n',
     times: 1,
   },
 ];
 const BUNDLED_PACKAGES = new Set(['remark-parse', 'mdast-util-from-markdown', 'micromark']);
+const RESOLVING = Symbol('resolving');
 
-/** Packages are imported from node_modules at run time, but for those that carry a fix. */
+/**
+ * Packages are imported from node_modules at run time, but for those that carry a fix.
+ * The bundle imports their own dependencies by name from its folder in
+ * node_modules/.cache, so each must be the copy the project root sees: where a
+ * package manager nested another version under a bundled package, bundling fails
+ * and the CLI runs through tsx, unfixed but right.
+ */
 const externalUnlessFixed = {
   name: 'external-unless-fixed',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind === 'entry-point' || path.isAbsolute(args.path) || args.pluginData === RESOLVING) return undefined;
       const parts = args.path.split('/');
       const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-      return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+      if (BUNDLED_PACKAGES.has(name)) return undefined;
+      if (args.importer.includes(`${path.sep}node_modules${path.sep}`) && !args.path.startsWith('node:')) {
+        const options = { kind: args.kind, pluginData: RESOLVING };
+        const [here, atRoot] = await Promise.all([build.resolve(args.path, { ...options, resolveDir: args.resolveDir }), build.resolve(args.path, { ...options, resolveDir: ROOT })]);
+        if (here.errors.length > 0 || here.path !== atRoot.path) throw new Error(`${args.importer} imports its own copy of ${name}`);
+      }
+      return { path: args.path, external: true };
     });
   },
 };
@@ -170,7 +188,7 @@ const loadModules = {
       const posixPath = args.path.split(path.sep).join('/');
       for (const fix of DEPENDENCY_FIXES) {
         if (!posixPath.endsWith(`/node_modules/${fix.file}`)) continue;
-        if (text.split(fix.find).length - 1 === fix.times) {
+        if (text.split(fix.find).length - 1 === fix.times && (fix.requires === undefined || text.includes(fix.requires))) {
           text = text.split(fix.find).join(fix.replace);
           changed = true;
         } else if (process.env.BROADSHEET_DEBUG_BOOT) console.error(`broadsheet: ${fix.file} has changed; its performance fix is skipped`);
