@@ -6,18 +6,17 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { loadSources, NO_BYTES, readSource, type KnownFile } from './load.ts';
+import { loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
 import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
-import { createRenderer } from './render/templates.ts';
+import { BUILTIN_TEMPLATES, createRenderer } from './render/templates.ts';
 import { indexSite, SEARCH_BUNDLE } from './search.ts';
 import type { Article, Page, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
@@ -25,7 +24,7 @@ import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, p
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 
-export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
+export { BUILTIN_TEMPLATES } from './render/templates.ts';
 
 export interface BuildOptions {
   contentDir: string;
@@ -135,7 +134,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const remembered = cache?.store.previous.sources;
   const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === path.resolve(contentDir) ? remembered.known : new Map<string, KnownFile>()) : undefined);
   const sources = await timed('load', () => loadSources(contentDir, knownFiles));
-  const filesRead = sources.filter((source) => source.bytes.length > 0).length;
+  let filesRead = sources.filter((source) => source.bytes.length > 0).length;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
   // Everything a build reads: when it all matches the last build into this folder,
@@ -158,9 +157,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const parsed = await timed('parse', async () => {
     const previous = cache?.store.previous.articles ?? session?.articles;
     const fresh = previous ? sources.filter((s) => previous.get(s.path)?.hash !== s.hash || previous.get(s.path)?.displayPath !== shown(s.path)) : sources;
-    // A file known by its time stamps (session or cache) with no parse held for it (a build that
-    // failed half-way, say) is read after all.
-    for (const source of fresh) if (source.bytes.length === 0) Object.assign(source, await readSource(source.absolutePath));
+    // A file known by its time stamps (session or cache) with no parse held for it (a build
+    // that failed half-way, changed settings) is read after all.
+    filesRead += await readUnread(fresh);
     filesParsed = fresh.length;
     const result = await parseAll(fresh, config, {
       workers: options.workers,

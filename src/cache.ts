@@ -1,6 +1,6 @@
 // The persistent build cache under .cache/broadsheet/ (git-ignored; CI may restore
-// it between runs). It remembers two things, and nothing it remembers can change
-// what a build writes, only how much work the build does:
+// it between runs). It remembers three things, meant to change only how much work a
+// build does, never what it writes:
 //
 // 1. Parsed articles by source path and content hash (with their related-link
 //    tokens), so an unchanged file skips frontmatter and Markdown. The entries are
@@ -14,6 +14,10 @@
 //    bookkeeping: whatever another article contributes to a page (a related link, a
 //    ranking, previous/next, a listing) is part of that page's data, so editing one
 //    article re-renders exactly the pages whose data shows it.
+// 3. With the page records, what that build read of each source file: its size,
+//    time stamps and inode with its content hash (load.ts). A file whose stat still
+//    matches is not read; the change time and the 2-second rule for freshly changed
+//    files are what make a stat trustworthy.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
 // foreign cache file is ignored (a cold build); page records are trusted only while

@@ -30,11 +30,11 @@ export interface KnownFile {
 }
 
 /**
- * A file changed within this long before it was read is not remembered: on a file
- * system with coarse time stamps, a second edit in the same tick would keep them.
- * (Git treats such "racily clean" index entries the same way.)
+ * A file whose time stamps are no older than this at the start of a walk is not
+ * remembered: on a file system with coarse time stamps, a second edit in the same
+ * tick would keep them. (Git treats such "racily clean" index entries the same way.)
  */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 /** The bytes of a source that was not read, or whose bytes were let go after parsing. */
 export const NO_BYTES = Buffer.alloc(0);
@@ -78,6 +78,23 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
     for (const file of known.keys()) if (!present.has(file)) known.delete(file);
   }
   return files;
+}
+
+/**
+ * Reads the sources among `sources` that came back unread (known unchanged, but the
+ * caller holds no parse for them: after a change of settings, say). Returns how many.
+ */
+export async function readUnread(sources: readonly SourceFile[]): Promise<number> {
+  const unread = sources.filter((source) => source.bytes.length === 0);
+  let next = 0;
+  const worker = async () => {
+    while (next < unread.length) {
+      const source = unread[next++]!;
+      Object.assign(source, await readSource(source.absolutePath));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unread.length) }, worker));
+  return unread.length;
 }
 
 /** One file's bytes and hash. */

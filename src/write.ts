@@ -40,9 +40,7 @@ export class DuplicatePage extends Error {
 
 export interface SiteWriter {
   /**
-   * Adds one page to the new site and resolves to its size: bytes for binary pages,
-   * UTF-16 code units for text (what the marker and the cache records compare; the
-   * UTF-8 byte count cost a pass over every page on the main thread). Rejects a
+   * Adds one page to the new site and resolves to its size in bytes. Rejects a
    * duplicate path: two pages must never race for one file.
    */
   write(page: Page): Promise<number>;
@@ -53,7 +51,7 @@ export interface SiteWriter {
   commit(options?: CommitOptions): Promise<void>;
   /**
    * Takes `pagePath` unchanged from the current site. Only for a site whose marker
-   * matched the cache's records: the file is trusted to be there, of `size` (as write() counts).
+   * matched the cache's records: the file is trusted to be there with `size` bytes.
    */
   reuse(pagePath: string, size: number): Promise<void>;
   /** The text of SITE_MARKER for the pages added so far. */
@@ -252,7 +250,10 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async write(page) {
       jobs.throwIfFailed();
-      const size = typeof page.content === 'string' ? page.content.length : page.content.byteLength;
+      // In bytes, not string length: the marker is all that tells a site this cache
+      // recorded from one another build wrote, and an edit swapping a Chinese character
+      // for a Latin one keeps the length.
+      const size = Buffer.byteLength(page.content);
       const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../errors.ts';
+import { RACY_MS } from '../load.ts';
 import type { Article } from '../types.ts';
 import { findColumns, localDayNumber, parseViews, type Columns } from './pageviews-columns.ts';
 import { streamCsv } from './pageviews-csv.ts';
@@ -89,12 +90,15 @@ export async function readPageViews(contentDir: string, options: PageViewsOption
  * Everything readPageViews' result depends on, for a caller that keeps the result
  * between builds (the dev server, where re-reading a large export on every edit cost
  * a tenth of the rebuild): the files' identity and time stamps, the settings, the
- * first day read, and the articles' paths.
+ * first day read, and the articles' paths. Undefined while a file is too freshly
+ * changed for its time stamps to tell a second change apart (load.ts, RACY_MS).
  */
-export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>): Promise<string> {
+export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>): Promise<string | undefined> {
   const hash = createHash('sha256');
+  const trustedBefore = Date.now() - RACY_MS;
   for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) {
     const stats = await stat(path.join(contentDir, file)).catch(() => undefined);
+    if (stats && !(stats.mtimeMs < trustedBefore && stats.ctimeMs < trustedBefore)) return undefined;
     hash.update(stats ? `${file}\0${stats.size}\0${stats.mtimeMs}\0${stats.ctimeMs}\0${stats.ino}\n` : `${file}\0-\n`);
   }
   const firstDay = options.since === undefined ? '-' : localDayNumber(options.since, options.timezone);

@@ -20,7 +20,7 @@ import { recordTerms } from '../index/related/terms.ts';
  * Markdown) and won 1.4 s on 16,000 standard files (17.5 MB). The cost of parsing
  * follows the bytes, not the file count.
  */
-export const MIN_BYTES_FOR_WORKERS = 8 * 1024 * 1024;
+export const MIN_BYTES_FOR_WORKERS = 8_000_000;
 /** Files per message: large enough that messaging is noise, small enough to balance the workers. */
 const MAX_BATCH = 128;
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
