@@ -193,8 +193,18 @@ export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: Conf
   if (feedContent !== 'summary' && feedContent !== 'full') report('feedContent', `must be summary or full, not "${feedContent}"`, 'write `feedContent: full` to put whole articles in feeds');
   const lists = section('lists');
   const related = section('related');
-  const weights = isRecord(related['weights']) ? related['weights'] : {};
+  const weightsValue = related['weights'];
+  if (weightsValue !== undefined && weightsValue !== null && weightsValue !== '' && !isRecord(weightsValue)) report('related.weights', 'must be a map', 'indent the weights under `weights:`, e.g. `tags: 3`');
+  const weights = isRecord(weightsValue) ? weightsValue : {};
   const rankings = section('rankings');
+  // A misspelt setting in a section would otherwise be ignored without a word.
+  const onlyKnown = (from: { [key: string]: YamlValue }, prefix: string, names: readonly string[]) => {
+    for (const key of Object.keys(from)) if (!names.includes(key)) report(`${prefix}.${key}`, 'unknown setting', `known settings under ${prefix}: ${names.join(', ')}`);
+  };
+  onlyKnown(lists, 'lists', Object.keys(d.lists));
+  onlyKnown(related, 'related', [...Object.keys(d.related).filter((key) => key !== 'weights'), 'weights']);
+  onlyKnown(weights, 'related.weights', Object.keys(d.related.weights));
+  onlyKnown(rankings, 'rankings', Object.keys(d.rankings));
   const resolvedBase = baseUrl ?? d.baseUrl;
 
   const config: Config = {

@@ -156,6 +156,24 @@ describe('bad input', () => {
     expect(r.stderr.match(/the alias/g)).toHaveLength(3);
   });
 
+  it('reports every bad or misspelt site setting, nested ones included, with its line', async () => {
+    const yaml = ['title: 档案', 'timezone: Mars/Olympus', 'lists:', '  mostread: 5', '  related: -1', 'related:', '  weights: 3', 'rankings:', '  trendingHalfLife: 6', 'feedSise: 10', ''].join('\n');
+    const run = await buildFiles({ 'site.yaml': yaml });
+    expect(run.code).toBe(1);
+    const messages = run.lines.filter((line) => line.includes('site.yaml:'));
+    const expected: [number, string][] = [
+      [2, 'timezone: unknown time zone "Mars/Olympus"'],
+      [3, 'lists.mostread: unknown setting'],
+      [3, 'lists.related: must be a number of at least 0'],
+      [6, 'related.weights: must be a map'],
+      [8, 'rankings.trendingHalfLife: unknown setting'],
+      [10, 'feedSise: unknown setting'],
+    ];
+    for (const [line, text] of expected) expect(messages.some((m) => m.includes(`site.yaml:${line}:`) && m.includes(text)), text).toBe(true);
+    expect(messages.find((m) => m.includes('lists.mostread'))).toContain('mostRead');
+    expect(messages).toHaveLength(expected.length);
+  });
+
   it('reports every problem of every file in one run, sorted by file and line', async () => {
     const r = await buildFiles({
       '2026/11/a.md': md({ title: '[x]', date: '2024-02-30', tags: '单个' }),
