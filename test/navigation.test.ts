@@ -130,6 +130,11 @@ describe('feeds', () => {
     const rss = await new Parser().parseString(await site.read('feed.xml'));
     expect(rss.items).toHaveLength(2);
     expect(rss.items[0]!['content:encoded'] ?? rss.items[0]!.content).toContain('<p>第三篇。</p>');
+    // An older story leads its own section's feed, with its whole text too (a one-shot
+    // build lets an article's HTML go after its page unless some feed lists it).
+    const section = await new Parser().parseString(await site.read('categories/zheng-quan/feed.xml'));
+    expect(section.items[0]!['content:encoded'] ?? section.items[0]!.content).toContain('<p>证券。</p>');
+    expect(await site.read('categories/zheng-quan/feed.json')).toContain('证券。');
   });
 });
 
