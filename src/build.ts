@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
+import type { RelatedExplanation } from './index/related.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
@@ -39,6 +40,8 @@ export interface BuildOptions {
   write?: boolean;
   /** false: stop after indexing, render nothing (`check`). Default true. */
   render?: boolean;
+  /** A slug whose related list to explain as it is computed (`broadsheet related`): BuildResult.relatedExplanation. */
+  explainRelated?: string;
   templatesDir?: string;
   /**
    * Worker threads for parsing; 0 parses on the main thread. Default: BROADSHEET_WORKERS,
@@ -102,6 +105,8 @@ export interface BuildResult {
   pagesReused: number;
   /** True when every input matched the last build into this folder: nothing was written. */
   unchanged: boolean;
+  /** With `explainRelated`: that article's related list with reasons; undefined for an unknown slug. */
+  relatedExplanation?: RelatedExplanation[] | undefined;
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -217,7 +222,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  const { site, diagnostics: indexDiagnostics } = await timed('index', () => assembleSite(published, views, config, options.now, step));
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, options.explainRelated));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot
@@ -240,6 +245,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     unchanged: false,
     filesParsed,
     filesRead,
+    relatedExplanation,
   };
   if (options.render === false) return result;
 

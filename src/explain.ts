@@ -3,16 +3,16 @@
 import type { Io } from './cli.ts';
 import { build } from './build.ts';
 import { UsageError } from './errors.ts';
-import { explainRelated } from './index/related.ts';
 
 export async function explainCommand(positionals: string[], flags: Record<string, string | boolean | undefined>, now: number, io: Io): Promise<number> {
   const slug = positionals[0];
   if (!slug || positionals.length > 1) throw new UsageError('give exactly one slug: broadsheet related <slug>');
-  const result = await build({ contentDir: flags['content'] as string, outDir: '', now, drafts: flags['drafts'] === true, render: false });
+  // The build explains the list as it computes every list: one related model, not two.
+  const result = await build({ contentDir: flags['content'] as string, outDir: '', now, drafts: flags['drafts'] === true, render: false, explainRelated: slug });
   const site = result.site!;
   const article = site.bySlug.get(slug);
   if (!article) throw new UsageError(`no published article has the slug "${slug}"`);
-  const explanations = explainRelated(site.articles, slug, { limit: site.config.lists.related, settings: site.config.related }) ?? [];
+  const explanations = result.relatedExplanation ?? [];
   io.out(`${article.title}  (${article.url})`);
   if (article.related.hidden) io.out('related: false: this article shows no related block.');
   if (explanations.length === 0) io.out(`No article scores above the minimum (${site.config.related.minScore}).`);

@@ -208,6 +208,20 @@ describe('build', () => {
     expect(existsSync(outDir)).toBe(false);
   });
 
+  it('explains an article\'s related list with `related <slug>`, and names an unknown slug', async () => {
+    const contentDir = await writeArchive(archive);
+    const run = await runCli(['related', 'cmb-results', '--content', contentDir, '--now', NOW_ISO]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('招商银行前三季度净利润增长5%  (/2026/11/cmb-results/)');
+    expect(lines[1]).toMatch(/^ 1\. \d\.\d{3}  招商银行宣布中期分红方案  \[cmb-dividend\]$/);
+    expect(run.stdout).toContain('tickers: 600036.SH');
+    expect(run.stdout).toContain('same category');
+    const unknown = await runCli(['related', 'no-such-story', '--content', contentDir, '--now', NOW_ISO]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no published article has the slug "no-such-story"');
+  });
+
   it('takes the build time from --now, else SOURCE_DATE_EPOCH', async () => {
     const contentDir = await writeArchive({ 'a.md': md({ title: 'A', date: '2026-11-05' }), 'b.md': md({ title: 'B', date: '2030-01-01' }) });
     const out1 = path.join(path.dirname(contentDir), 'out1');

@@ -14,6 +14,8 @@ export interface RelatedOptions {
   /** How many links per article (config.lists.related, default 8). */
   limit: number;
   settings: RelatedSettings;
+  /** A slug whose list to explain as it is computed (`broadsheet related <slug>`). */
+  explain?: string | undefined;
 }
 
 export interface RelatedResult {
@@ -21,6 +23,8 @@ export interface RelatedResult {
   lists: Map<string, RelatedLink[]>;
   /** Pins naming no published article or the article itself (errors); duplicate or surplus pins (warnings). */
   diagnostics: Diagnostic[];
+  /** With `explain`: that article's list with reasons; undefined when no article has the slug. */
+  explanation?: RelatedExplanation[] | undefined;
 }
 
 export interface RelatedExplanation extends RelatedLink {
@@ -48,27 +52,37 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
   const scratch = makeScratch(model.docs.length);
   const diagnostics: Diagnostic[] = [];
   const lists = new Map<string, RelatedLink[]>();
+  const explained = options.explain === undefined ? undefined : model.ids.get(options.explain);
+  let explanation: RelatedExplanation[] | undefined;
   for (let d = 0; d < model.docs.length; d++) {
-    const links = linksFor(model, d, options, scratch, diagnostics);
+    const recording = d === explained ? contributionRecorder() : undefined;
+    const links = linksFor(model, d, options, scratch, diagnostics, recording?.record);
     lists.set(model.docs[d]!.slug, links.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned })));
+    if (recording) explanation = explainLinks(model, d, links, recording.contributions);
   }
   for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
-  return { lists, diagnostics };
+  return { lists, diagnostics, explanation };
 }
 
-/** For `broadsheet related <slug>`: the list computeRelated gives for that slug, with reasons; undefined for an unknown slug. */
+/** One article's list with reasons, without computing the others'; undefined for an unknown slug. */
 export function explainRelated(articles: readonly Article[], slug: string, options: RelatedOptions): RelatedExplanation[] | undefined {
   const model = buildModel(articles, options.settings);
   const d = model.ids.get(slug);
   if (d === undefined) return undefined;
+  const { record, contributions } = contributionRecorder();
+  const links = linksFor(model, d, options, makeScratch(model.docs.length), [], record);
+  return explainLinks(model, d, links, contributions);
+}
+
+/** Collects what each feature contributed to each candidate's score. */
+function contributionRecorder(): { record: Recorder; contributions: Map<number, Map<number, number>> } {
   const contributions = new Map<number, Map<number, number>>();
   const record: Recorder = (feature, doc, c) => {
     let forDoc = contributions.get(doc);
     if (!forDoc) contributions.set(doc, (forDoc = new Map()));
     forDoc.set(feature, (forDoc.get(feature) ?? 0) + c);
   };
-  const links = linksFor(model, d, options, makeScratch(model.docs.length), [], record);
-  return explainLinks(model, d, links, contributions);
+  return { record, contributions };
 }
 
 export type Link = Candidate & { pinned: boolean };

@@ -6,7 +6,7 @@ import { slugCollisionKey } from '../slug.ts';
 import type { Article, RelatedLink } from '../types.ts';
 import { computeRankings, type Rankings } from './rankings.ts';
 import type { PageViewTable } from './pageviews.ts';
-import { computeRelated } from './related.ts';
+import { computeRelated, type RelatedExplanation } from './related.ts';
 import { computeListings, type Listings } from './listings.ts';
 import { localParts } from '../time.ts';
 
@@ -119,19 +119,22 @@ function pathKey(sitePath: string): string {
 export interface SiteResult {
   site: Site;
   diagnostics: Diagnostic[];
+  /** With `explainRelated`: that article's related list with reasons (related.ts). */
+  relatedExplanation?: RelatedExplanation[] | undefined;
 }
 
 /** Runs one named step of a stage; the build passes one that records the step's time. */
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
-export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run()): SiteResult {
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), explainRelated?: string): SiteResult {
   const articles = [...published].sort(byDateDesc);
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const related = time('related', () => computeRelated(articles, { limit: config.lists.related, settings: config.related }));
+  const related = time('related', () => computeRelated(articles, { limit: config.lists.related, settings: config.related, explain: explainRelated }));
   const rankings = time('rankings', () => computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {
     site: { config, now, articles, bySlug, related: related.lists, rankings, listings },
     diagnostics: related.diagnostics,
+    relatedExplanation: related.explanation,
   };
 }

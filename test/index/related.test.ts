@@ -101,6 +101,17 @@ describe('related links on the labelled archive', () => {
     expect(cmb.sharedTickers).toEqual(['600036.SH']);
     expect(explainRelated(articles, 'no-such-slug', OPTIONS)).toBeUndefined();
   });
+
+  it('explains one list while computing all of them, as explaining it alone does', () => {
+    for (const slug of ['zhaoshang-2024-nianbao', 'zhongyou-315-quanyi', 'nvidia-earnings-english']) {
+      const both = computeRelated(articles, { ...OPTIONS, explain: slug });
+      expect(both.explanation!.length).toBeGreaterThan(0);
+      expect(both.explanation).toEqual(explainRelated(articles, slug, OPTIONS));
+      expect(both.lists).toEqual(lists);
+    }
+    expect(computeRelated(articles, { ...OPTIONS, explain: 'no-such-slug' }).explanation).toBeUndefined();
+    expect(computeRelated(articles, OPTIONS).explanation).toBeUndefined();
+  });
 });
 
 // Three topics, written without a single space: a whitespace tokenizer sees one "word" per article.
