@@ -10,7 +10,7 @@ function sharedToken(this: object): string {
     // shared views inside it are tokens themselves.
     const fields = JSON.stringify(Array.isArray(this) ? [...this] : { ...this });
     // A link item's JSON takes less time to repeat than a hash takes to make; only bigger
-    // views are hashed. The first character (never in page text) tells the two kinds of
+    // views are hashed. The first character (a control character) tells the two kinds of
     // token apart, and both from a string field that happens to hold the same text.
     token = fields.length <= 256 ? `\u0001${fields}` : `\u0000${createHash('sha256').update(fields, 'utf16le').digest('base64')}`;
     sharedTokens.set(this, token);
