@@ -12,8 +12,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Bump when the bundling below changes, so old bundles are rebuilt. */
-const FORMAT = 3;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'broadsheet');
 
@@ -42,8 +40,8 @@ export async function importTypeScript(entryUrl) {
 async function bundleFor(entry) {
   const key = createHash('sha256').update(entry).digest('hex').slice(0, 16);
   const manifestPath = path.join(CACHE_DIR, `${key}.json`);
-  // boot.js itself is in the stamp: its dependency fixes shape the bundle.
-  const stamp = `${FORMAT} ${process.version} ${hashOf(fileURLToPath(import.meta.url))}`;
+  // boot.js itself is in the stamp: a change to how it bundles (or to a fix) makes a new bundle.
+  const stamp = `${process.version} ${hashOf(fileURLToPath(import.meta.url))}`;
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     if (manifest.stamp === stamp && manifest.inputs.every(([file, hash]) => hashOf(file) === hash)) return path.join(CACHE_DIR, manifest.entry);
@@ -102,7 +100,7 @@ async function bundleFor(entry) {
 /** Bundles of this entry that an edit replaced; kept an hour, as a running build may still load a chunk. */
 function removeOldBundles(key, current) {
   for (const name of readdirSync(CACHE_DIR)) {
-    if (name === `${key}.mjs`) rmSync(path.join(CACHE_DIR, name), { force: true }); // the one-file layout before FORMAT 2
+    if (name === `${key}.mjs`) rmSync(path.join(CACHE_DIR, name), { force: true }); // the one-file layout of early versions
     if (!name.startsWith(`${key}-`) || name === current) continue;
     const folder = path.join(CACHE_DIR, name);
     try {

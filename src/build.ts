@@ -25,7 +25,6 @@ import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, p
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 
-export { BUILTIN_TEMPLATES } from './render/templates.ts';
 
 export interface BuildOptions {
   contentDir: string;

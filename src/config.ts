@@ -142,10 +142,13 @@ type Report = (key: string, message: string, hint: string) => void;
 
 /** Pure: settings as read from YAML (strings) -> typed, validated, frozen Config. */
 export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: ConfigOverrides, report: Report): Config {
-  const known = new Set(['title', 'description', 'baseUrl', 'language', 'timezone', 'permalink', 'pageSize', 'maxFileBytes', 'listTitleWidth', 'summaryWidth', 'feedSize', 'feedContent', 'lists', 'related', 'rankings']);
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) report(key, 'unknown setting', `known settings: ${[...known].join(', ')}`);
-  }
+  // A misspelt setting would otherwise be ignored without a word, at the top level or in a section.
+  const onlyKnown = (from: { [key: string]: YamlValue }, names: readonly string[], section?: string) => {
+    for (const key of Object.keys(from)) {
+      if (!names.includes(key)) report(section ? `${section}.${key}` : key, 'unknown setting', `known settings${section ? ` under ${section}` : ''}: ${names.join(', ')}`);
+    }
+  };
+  onlyKnown(raw, ['title', 'description', 'baseUrl', 'language', 'timezone', 'permalink', 'pageSize', 'maxFileBytes', 'listTitleWidth', 'summaryWidth', 'feedSize', 'feedContent', 'lists', 'related', 'rankings']);
   const d = defaultConfig;
   const text = (key: string, fallback: string) => {
     const value = raw[key];
@@ -156,11 +159,11 @@ export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: Conf
     }
     return value;
   };
-  const section = (key: string) => {
-    const value = raw[key];
+  const section = (from: { [key: string]: YamlValue }, key: string, name = key) => {
+    const value = from[key];
     if (value === undefined || value === null || value === '') return {};
     if (!isRecord(value)) {
-      report(key, 'must be a map', `indent its settings under \`${key}:\``);
+      report(name, 'must be a map', `indent its settings under \`${key}:\``);
       return {};
     }
     return value;
@@ -191,20 +194,14 @@ export function resolveConfig(raw: { [key: string]: YamlValue }, overrides: Conf
 
   const feedContent = text('feedContent', d.feedContent);
   if (feedContent !== 'summary' && feedContent !== 'full') report('feedContent', `must be summary or full, not "${feedContent}"`, 'write `feedContent: full` to put whole articles in feeds');
-  const lists = section('lists');
-  const related = section('related');
-  const weightsValue = related['weights'];
-  if (weightsValue !== undefined && weightsValue !== null && weightsValue !== '' && !isRecord(weightsValue)) report('related.weights', 'must be a map', 'indent the weights under `weights:`, e.g. `tags: 3`');
-  const weights = isRecord(weightsValue) ? weightsValue : {};
-  const rankings = section('rankings');
-  // A misspelt setting in a section would otherwise be ignored without a word.
-  const onlyKnown = (from: { [key: string]: YamlValue }, prefix: string, names: readonly string[]) => {
-    for (const key of Object.keys(from)) if (!names.includes(key)) report(`${prefix}.${key}`, 'unknown setting', `known settings under ${prefix}: ${names.join(', ')}`);
-  };
-  onlyKnown(lists, 'lists', Object.keys(d.lists));
-  onlyKnown(related, 'related', [...Object.keys(d.related).filter((key) => key !== 'weights'), 'weights']);
-  onlyKnown(weights, 'related.weights', Object.keys(d.related.weights));
-  onlyKnown(rankings, 'rankings', Object.keys(d.rankings));
+  const lists = section(raw, 'lists');
+  const related = section(raw, 'related');
+  const weights = section(related, 'weights', 'related.weights');
+  const rankings = section(raw, 'rankings');
+  onlyKnown(lists, Object.keys(d.lists), 'lists');
+  onlyKnown(related, Object.keys(d.related), 'related');
+  onlyKnown(weights, Object.keys(d.related.weights), 'related.weights');
+  onlyKnown(rankings, Object.keys(d.rankings), 'rankings');
   const resolvedBase = baseUrl ?? d.baseUrl;
 
   const config: Config = {

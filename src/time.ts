@@ -76,8 +76,7 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
 
 /** Offset of the wall clock from UTC at a whole second, by Intl. */
 function intlOffset(epochSecondMs: number, timeZone: string): number {
-  const p = intlParts(epochSecondMs, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - epochSecondMs;
+  return offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
 }
 
 function intlParts(epochMs: number, timeZone: string): LocalDateTime {

@@ -5,9 +5,8 @@
 import { mkdir, writeFile } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { WriterReply, WriterRequest } from './write.ts';
+import { WRITE_CONCURRENCY, type WriterReply, type WriterRequest } from './write.ts';
 
-const CONCURRENCY = 32;
 /** Written bytes are reported in chunks of at least this, so the main thread can bound what is in flight. */
 const REPORT_BYTES = 1 << 20;
 const port = parentPort!;
@@ -19,7 +18,7 @@ let firstError: Extract<WriterReply, { kind: 'flushed' }>['error'];
 let pendingFlush: number | undefined;
 
 function pump(): void {
-  while (active < CONCURRENCY && queue.length > 0) {
+  while (active < WRITE_CONCURRENCY && queue.length > 0) {
     const [file, content] = queue.shift()!;
     active++;
     const size = typeof content === 'string' ? content.length : content.byteLength;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from './types.ts';
 
 /** Writes in flight at once: enough to keep the disk busy, few enough to bound memory. */
-const WRITE_CONCURRENCY = 32;
+export const WRITE_CONCURRENCY = 32;
 
 export class UnsafeOutputPath extends Error {
   override readonly name = 'UnsafeOutputPath';

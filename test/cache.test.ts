@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build, BUILTIN_TEMPLATES, createSession } from '../src/build.ts';
+import { build, createSession } from '../src/build.ts';
+import { BUILTIN_TEMPLATES } from '../src/render/templates.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
 

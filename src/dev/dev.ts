@@ -4,7 +4,8 @@
 // build leaves the last good site in place and shows its errors instead.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { build, BUILTIN_TEMPLATES, createSession, type BuildOptions } from '../build.ts';
+import { build, createSession, type BuildOptions } from '../build.ts';
+import { BUILTIN_TEMPLATES } from '../render/templates.ts';
 import type { Config } from '../config.ts';
 import { formatDiagnostic, UsageError } from '../errors.ts';
 import { EventHub } from './events.ts';

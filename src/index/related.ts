@@ -64,16 +64,6 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
   return { lists, diagnostics, explanation };
 }
 
-/** One article's list with reasons, without computing the others'; undefined for an unknown slug. */
-export function explainRelated(articles: readonly Article[], slug: string, options: RelatedOptions): RelatedExplanation[] | undefined {
-  const model = buildModel(articles, options.settings);
-  const d = model.ids.get(slug);
-  if (d === undefined) return undefined;
-  const { record, contributions } = contributionRecorder();
-  const links = linksFor(model, d, options, makeScratch(model.docs.length), [], record);
-  return explainLinks(model, d, links, contributions);
-}
-
 /** Collects what each feature contributed to each candidate's score. */
 function contributionRecorder(): { record: Recorder; contributions: Map<number, Map<number, number>> } {
   const contributions = new Map<number, Map<number, number>>();

@@ -4,7 +4,7 @@ import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
 import { withDigestedHtml } from './shared-view.ts';
 import { asideLists, bySlugs } from './pages.ts';
-import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson, teaser } from './view.ts';
+import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
   const { site, config, labels } = context;
@@ -12,8 +12,7 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
   const group = listings.categoryOf.get(article.slug);
   const categoryPath = group ? `/categories/${group.slug}/` : undefined;
   const image = article.image ? (article.image.startsWith('/') ? absoluteUrl(config, article.image) : article.image) : '';
-  // The listing teaser already formats the publication date (and keeps it per article).
-  const { dateIso: published, dateText } = teaser(config, article);
+  const published = isoDate(article.date, config);
   const modified = article.updated === undefined ? published : isoDate(article.updated, config);
   const layout = layoutView(context, {
     pageTitle: `${article.title} - ${config.title}`,
@@ -62,7 +61,7 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
         title: article.title,
         lang: articleLang(article, config.language),
         dateIso: published,
-        dateText,
+        dateText: formatDate(article.date, config),
         monthHref: hrefFor(config, monthPath(article.date, config.timezone)),
         updatedIso: article.updated === undefined ? '' : modified,
         updatedText: article.updated === undefined ? '' : formatDate(article.updated, config),

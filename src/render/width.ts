@@ -42,10 +42,6 @@ function unitWidth(text: string, index: number): number {
 export function displayWidth(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
-  if (ONE_UNIT_CLUSTERS.test(text)) {
-    for (let index = 0; index < text.length; index++) width += unitWidth(text, index);
-    return width;
-  }
   for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
   return width;
 }

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
-import { computeRelated, explainRelated, type RelatedOptions } from '../../src/index/related.ts';
+import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
 import { tokenize } from '../../src/index/text.ts';
 import type { Article } from '../../src/types.ts';
 import { loadLabelled, makeArticle, precisionAtK } from '../fixtures/related-labelled/load.ts';
 
 const OPTIONS: RelatedOptions = { limit: defaultConfig.lists.related, settings: defaultConfig.related };
+/** One article's list with reasons, as `broadsheet related <slug>` gets it. */
+const explainRelated = (articles: Parameters<typeof computeRelated>[0], slug: string, options: RelatedOptions) => computeRelated(articles, { ...options, explain: slug }).explanation;
 const DAY = 86_400_000;
 const at = (iso: string) => Date.parse(`${iso}T12:00:00+08:00`);
 const slugsOf = (lists: Map<string, { slug: string }[]>, slug: string) => (lists.get(slug) ?? []).map((l) => l.slug);
@@ -102,11 +104,10 @@ describe('related links on the labelled archive', () => {
     expect(explainRelated(articles, 'no-such-slug', OPTIONS)).toBeUndefined();
   });
 
-  it('explains one list while computing all of them, as explaining it alone does', () => {
+  it('explains one list while computing all of them, and leaves every list as it is', () => {
     for (const slug of ['zhaoshang-2024-nianbao', 'zhongyou-315-quanyi', 'nvidia-earnings-english']) {
       const both = computeRelated(articles, { ...OPTIONS, explain: slug });
       expect(both.explanation!.length).toBeGreaterThan(0);
-      expect(both.explanation).toEqual(explainRelated(articles, slug, OPTIONS));
       expect(both.lists).toEqual(lists);
     }
     expect(computeRelated(articles, { ...OPTIONS, explain: 'no-such-slug' }).explanation).toBeUndefined();
