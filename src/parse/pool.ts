@@ -80,10 +80,19 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     const { markdownClock } = await import('./markdown.ts');
     const before = markdownClock.ms;
     const start = performance.now();
-    sources.forEach((source, index) => {
-      results[index] = withTerms(parseArticle(source, config, options.displayPath(source.path)));
-      if (index % 500 === 0) options.onProgress?.(index, sources.length);
-    });
+    // As on the workers (worker-thread.ts): the yaml parser reads process.env once per
+    // token, a call into C++ each time on the real one. The loop is synchronous, so no
+    // other code sees the plain copy.
+    const env = process.env;
+    process.env = { ...env };
+    try {
+      sources.forEach((source, index) => {
+        results[index] = withTerms(parseArticle(source, config, options.displayPath(source.path)));
+        if (index % 500 === 0) options.onProgress?.(index, sources.length);
+      });
+    } finally {
+      process.env = env;
+    }
     totalMs = performance.now() - start;
     markdownMs = markdownClock.ms - before;
   } else {
