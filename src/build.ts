@@ -12,7 +12,7 @@ import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageView
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
+import { dataFileDigest, loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import { syndicationPages } from './render/feeds.ts';
@@ -21,7 +21,7 @@ import { BUILTIN_TEMPLATES, createRenderer } from './render/templates.ts';
 import { indexSite, SEARCH_BUNDLE } from './search.ts';
 import type { Article, Page, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
-import { BuildCache, DEFAULT_CACHE_DIR, digest, fileDigest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
+import { BuildCache, DEFAULT_CACHE_DIR, digest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 
@@ -136,19 +136,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
   // What the last build read of each file: unchanged files are not read and hashed again.
   const remembered = cache?.store.previous.sources;
-  const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === path.resolve(contentDir) ? remembered.known : new Map<string, KnownFile>()) : undefined);
+  const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
   const sources = await timed('load', () => loadSources(contentDir, knownFiles));
-  let filesRead = sources.filter((source) => source.bytes.length > 0).length;
+  let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
   // Everything a build reads: when it all matches the last build into this folder,
   // that site is already what this build would write, and the build ends here,
   // repeating what the last one reported.
   const writes = options.write !== false && options.render !== false;
-  const templatesKey = cache ? renderKey(cache.parseKey, templatesDir) : '';
-  const inputs = cache && writes ? await buildInputs(templatesKey, config, options, contentDir, sources) : undefined;
+  // What a page's fingerprint depends on besides its data: parsing, the tool, the templates.
+  const templatesKey = (cache && writes) || session ? renderKey(parseKey, templatesDir) : '';
+  const inputs = cache && writes ? await buildInputs(templatesKey, config, options, contentDir, sources, knownFiles) : undefined;
   const last = cache?.store.previous;
-  if (inputs !== undefined && inputs === last?.inputs && last.marker !== undefined && last.report) {
+  if (inputs !== undefined && inputs === last?.inputs && last.report) {
     return {
       config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pages.size,
       pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
@@ -203,7 +204,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // Rows older than any ranking window are dropped before their path is resolved.
       since: viewsNeededSince(options.now, config.rankings),
     };
-    const key = session && (await pageViewsKey(contentDir, published, settings));
+    const key = session && (await pageViewsKey(contentDir, published, settings, session.files));
     if (session?.pageViews && session.pageViews.key === key) {
       diagnostics.add(session.pageViews.diagnostics);
       return session.pageViews.table;
@@ -261,7 +262,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
 
   if (options.write === false) {
-    const sessionKey = session ? renderKey(session.parseKey, templatesDir) : '';
     result.pages = await timed('render', async () => {
       const pages: Page[] = [];
       const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
@@ -270,7 +270,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
-        const fingerprint = session ? pageFingerprint(sessionKey, page) : '';
+        const fingerprint = session ? pageFingerprint(templatesKey, page) : '';
         const before = session?.pages.get(page.path);
         const reused = before !== undefined && before.fingerprint === fingerprint;
         const content = reused ? before.content : renderer.render(page.template, page.data);
@@ -336,7 +336,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     if (cache && inputs) {
       const report = { articleCount: result.articleCount, diagnostics: result.diagnostics, notes };
-      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir: path.resolve(contentDir), known: knownFiles ?? new Map() });
+      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! });
     }
     result.pageCount = writer.pagesWritten;
   });
@@ -344,13 +344,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 }
 
 /** A digest of every input of a build: the same digest, the same site. */
-async function buildInputs(templatesKey: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[]): Promise<string> {
+async function buildInputs(templatesKey: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
   return digest(
     templatesKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
     // Messages name files relative to the working directory.
     process.cwd(),
     folderFingerprint(path.join(contentDir, 'static')),
-    await fileDigest(path.join(contentDir, PAGEVIEWS_CSV)), await fileDigest(path.join(contentDir, PAGEVIEWS_JSON)),
+    await dataFileDigest(contentDir, PAGEVIEWS_CSV, known), await dataFileDigest(contentDir, PAGEVIEWS_JSON, known),
     ...sources.map((s) => `${s.path}:${s.hash}`),
   );
 }

@@ -14,8 +14,8 @@
 //    bookkeeping: whatever another article contributes to a page (a related link, a
 //    ranking, previous/next, a listing) is part of that page's data, so editing one
 //    article re-renders exactly the pages whose data shows it.
-// 3. With the page records, what that build read of each source file: its size,
-//    time stamps and inode with its content hash (load.ts). A file whose stat still
+// 3. With the page records, what that build read of each source and page-view file:
+//    its size, time stamps and inode with its content hash (load.ts). A file whose stat still
 //    matches is not read; the change time and the 2-second rule for freshly changed
 //    files are what make a stat trustworthy.
 //
@@ -23,7 +23,7 @@
 // foreign cache file is ignored (a cold build); page records are trusted only while
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,13 +247,6 @@ export function folderFingerprint(dir: string): string {
   return hash.digest('hex');
 }
 
-/** sha256 of a file's bytes, streamed (page-view exports run to hundreds of MB), or 'none'. */
-export async function fileDigest(file: string): Promise<string> {
-  if (!existsSync(file)) return 'none';
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 function listFiles(root: string, relative = ''): string[] {
   const found: string[] = [];

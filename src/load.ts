@@ -1,7 +1,7 @@
 // Walks the content folder and reads every article file. Reads, nothing more:
 // decoding and validation belong to parse/.
 import { createHash } from 'node:crypto';
-import { readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { createReadStream, readFile as readFileCallback, stat as statCallback, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,31 @@ export interface KnownFile {
  * remembered: on a file system with coarse time stamps, a second edit in the same
  * tick would keep them. (Git treats such "racily clean" index entries the same way.)
  */
-export const RACY_MS = 2000;
+const RACY_MS = 2000;
+
+/** True when `stats` still describe the file `before` recorded. */
+function stillKnown(before: KnownFile | undefined, stats: Stats): before is KnownFile {
+  return before !== undefined && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ctimeMs === stats.ctimeMs && before.ino === stats.ino;
+}
+
+/** Records (or forgets) what was just read of `relative`, by the rule of RACY_MS before `startedAt`. */
+function remember(known: Map<string, KnownFile>, relative: string, stats: Stats, hash: string, startedAt: number): void {
+  const trustedBefore = startedAt - RACY_MS;
+  if (stats.mtimeMs < trustedBefore && stats.ctimeMs < trustedBefore) known.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hash });
+  else known.delete(relative);
+}
+
+/** Runs `run` on every item, READ_CONCURRENCY at a time. */
+async function eachConcurrently<T>(items: readonly T[], run: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await run(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));
+}
 
 /** The bytes of a source that was not read, or whose bytes were let go after parsing. */
 export const NO_BYTES = Buffer.alloc(0);
@@ -44,7 +68,7 @@ export const NO_BYTES = Buffer.alloc(0);
  * fixed order). With `known` (what the last build read: the dev server's memory, or
  * the build cache's), a file whose size, time stamps and inode are unchanged is not
  * read again: it comes back with its known hash and no bytes, and the caller must
- * already hold what it parsed to (else read it with readSource). `known` is updated
+ * already hold what it parsed to (else read it with readUnread). `known` is updated
  * to what this walk found.
  */
 export async function loadSources(contentDir: string, known?: Map<string, KnownFile>): Promise<SourceFile[]> {
@@ -53,31 +77,46 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
   relativePaths.sort(compareText);
 
   const files: SourceFile[] = new Array(relativePaths.length);
-  let next = 0;
-  const recordBefore = Date.now() - RACY_MS;
-  const worker = async () => {
-    while (next < relativePaths.length) {
-      const index = next++;
-      const relative = relativePaths[index]!;
-      const absolutePath = path.join(contentDir, relative);
-      const stats = known && (await statFile(absolutePath));
-      const before = known?.get(relative);
-      if (stats && before && before.size === stats.size && before.mtimeMs === stats.mtimeMs && before.ctimeMs === stats.ctimeMs && before.ino === stats.ino) {
-        files[index] = { path: relative, absolutePath, bytes: NO_BYTES, hash: before.hash };
-        continue;
-      }
-      const { bytes, hash } = await readSource(absolutePath);
-      if (stats && stats.mtimeMs < recordBefore && stats.ctimeMs < recordBefore) known!.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hash });
-      else known?.delete(relative);
-      files[index] = { path: relative, absolutePath, bytes, hash };
+  const startedAt = Date.now();
+  await eachConcurrently(relativePaths, async (relative, index) => {
+    const absolutePath = path.join(contentDir, relative);
+    const stats = known && (await statFile(absolutePath));
+    const before = known?.get(relative);
+    if (stats && stillKnown(before, stats)) {
+      files[index] = { path: relative, absolutePath, bytes: NO_BYTES, hash: before.hash };
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, relativePaths.length) }, worker));
+    const { bytes, hash } = await readSource(absolutePath);
+    if (stats) remember(known!, relative, stats, hash, startedAt);
+    files[index] = { path: relative, absolutePath, bytes, hash };
+  });
   if (known) {
+    // Data files (dataFileDigest) are remembered by their own reader.
     const present = new Set(relativePaths);
-    for (const file of known.keys()) if (!present.has(file)) known.delete(file);
+    for (const file of known.keys()) if (!present.has(file) && !NON_ARTICLE_DIRS.has(file.split('/')[0]!)) known.delete(file);
   }
   return files;
+}
+
+/**
+ * sha256 of a data file under `contentDir` (a page-view export), or 'none' when there
+ * is none. With `known`, a file whose stat still matches is not read: exports run to
+ * hundreds of MB, and a build asks for this digest every time.
+ */
+export async function dataFileDigest(contentDir: string, relative: string, known?: Map<string, KnownFile>): Promise<string> {
+  const startedAt = Date.now();
+  const stats = await statFile(path.join(contentDir, relative)).catch(() => undefined);
+  if (!stats) {
+    known?.delete(relative);
+    return 'none';
+  }
+  const before = known?.get(relative);
+  if (stillKnown(before, stats)) return before.hash;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path.join(contentDir, relative))) hash.update(chunk as Buffer);
+  const digest = hash.digest('hex');
+  if (known) remember(known, relative, stats, digest, startedAt);
+  return digest;
 }
 
 /**
@@ -85,20 +124,13 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
  * caller holds no parse for them: after a change of settings, say). Returns how many.
  */
 export async function readUnread(sources: readonly SourceFile[]): Promise<number> {
-  const unread = sources.filter((source) => source.bytes.length === 0);
-  let next = 0;
-  const worker = async () => {
-    while (next < unread.length) {
-      const source = unread[next++]!;
-      Object.assign(source, await readSource(source.absolutePath));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unread.length) }, worker));
+  const unread = sources.filter((source) => source.bytes === NO_BYTES);
+  await eachConcurrently(unread, async (source) => void Object.assign(source, await readSource(source.absolutePath)));
   return unread.length;
 }
 
 /** One file's bytes and hash. */
-export async function readSource(absolutePath: string): Promise<{ bytes: Buffer; hash: string }> {
+async function readSource(absolutePath: string): Promise<{ bytes: Buffer; hash: string }> {
   const bytes = await readFile(absolutePath);
   return { bytes, hash: createHash('sha256').update(bytes).digest('hex') };
 }

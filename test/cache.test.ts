@@ -289,7 +289,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,90\n' };
     for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
     const contentDir = await writeArchive(files);
-    // An export changed within 2 s is read on every build: its time stamps cannot tell yet.
+    // Past the 2-second window the export's stat is trusted, as source files' are (load.ts).
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const session = createSession();
     const options = { contentDir, outDir: path.join(path.dirname(contentDir), 'unused'), now: NOW, search: false, write: false, session };

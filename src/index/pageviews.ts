@@ -3,10 +3,9 @@
 // column names are understood, and how dates and URLs are read: pageviews-columns.ts.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../errors.ts';
-import { RACY_MS } from '../load.ts';
+import { dataFileDigest, type KnownFile } from '../load.ts';
 import type { Article } from '../types.ts';
 import { findColumns, localDayNumber, parseViews, type Columns } from './pageviews-columns.ts';
 import { streamCsv } from './pageviews-csv.ts';
@@ -89,18 +88,13 @@ export async function readPageViews(contentDir: string, options: PageViewsOption
 /**
  * Everything readPageViews' result depends on, for a caller that keeps the result
  * between builds (the dev server, where re-reading a large export on every edit cost
- * a tenth of the rebuild): the files' identity and time stamps, the settings, the
- * first day read, and the articles' paths. Undefined while a file is too freshly
- * changed for its time stamps to tell a second change apart (load.ts, RACY_MS).
+ * a tenth of the rebuild): the files' contents (by dataFileDigest, which trusts a
+ * file's stat as source files do), the settings, the first day read, and the
+ * articles' paths.
  */
-export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>): Promise<string | undefined> {
+export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>, known?: Map<string, KnownFile>): Promise<string> {
   const hash = createHash('sha256');
-  const trustedBefore = Date.now() - RACY_MS;
-  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) {
-    const stats = await stat(path.join(contentDir, file)).catch(() => undefined);
-    if (stats && !(stats.mtimeMs < trustedBefore && stats.ctimeMs < trustedBefore)) return undefined;
-    hash.update(stats ? `${file}\0${stats.size}\0${stats.mtimeMs}\0${stats.ctimeMs}\0${stats.ino}\n` : `${file}\0-\n`);
-  }
+  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) hash.update(`${file}\0${await dataFileDigest(contentDir, file, known)}\n`);
   const firstDay = options.since === undefined ? '-' : localDayNumber(options.since, options.timezone);
   hash.update(`${options.basePath}\0${options.timezone}\0${firstDay}\n`);
   for (const article of articles) hash.update(`${article.slug}\0${article.url}\0${article.aliases.join('\0')}\n`);
