@@ -84,6 +84,12 @@ export interface SiteWriterOptions {
    * site is staged and swapped in.
    */
   currentPages?: Iterable<string>;
+  /**
+   * How the writer thread starts: `measure` (the default) writes synchronously while
+   * that is fast and turns concurrent when files are slow to create (write-thread.ts);
+   * `concurrent` overlaps writes from the first file.
+   */
+  threadWrites?: 'measure' | 'concurrent';
 }
 
 /**
@@ -257,7 +263,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
       const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {
-        thread ??= new PageWriterThread();
+        thread ??= new PageWriterThread(options.threadWrites ?? 'measure');
         await thread.write(target, page.content);
       } else {
         await jobs.add(async () => {
@@ -300,7 +306,11 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   };
 }
 
-/** Messages to the writer thread (write-thread.ts). */
+/** What the writer thread (write-thread.ts) starts with. */
+export interface WriterThreadData {
+  writes: NonNullable<SiteWriterOptions['threadWrites']>;
+}
+/** Messages to the writer thread. */
 export type WriterRequest = { kind: 'write'; items: [file: string, content: string | Uint8Array][] } | { kind: 'flush'; id: number };
 /** Its replies: bytes written so far (in chunks), and the end of a flush with the first error, if any. */
 export type WriterReply = { kind: 'written'; bytes: number } | { kind: 'flushed'; id: number; error: { message: string; code: string | undefined } | undefined };
@@ -314,7 +324,7 @@ const THREAD_MAX_IN_FLIGHT = 32 << 20;
 
 /** Writes files on a worker thread (write-thread.ts); `flush` waits for all of them and reports the first failure. */
 class PageWriterThread {
-  private readonly worker = new Worker(new URL('./write-worker.js', import.meta.url));
+  private readonly worker: Worker;
   private batch: [string, string | Uint8Array][] = [];
   private inFlight = 0;
   private readonly roomWaiters: (() => void)[] = [];
@@ -322,7 +332,8 @@ class PageWriterThread {
   private nextFlush = 0;
   private crashed: unknown;
 
-  constructor() {
+  constructor(writes: NonNullable<SiteWriterOptions['threadWrites']>) {
+    this.worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { writes } satisfies WriterThreadData });
     // Not unref'd: while a flush waits for the thread, its port may be the only thing
     // keeping the process alive. commit() and abort() always close it.
     this.worker.on('message', (reply: WriterReply) => {

@@ -10,9 +10,10 @@ import { listFiles, tempDir } from './helpers.ts';
 const manyPages = (count: number, text: string) => Array.from({ length: count }, (_, i) => ({ path: `p/${i}/index.html`, content: `${text} ${i}` }));
 
 describe('site writer', () => {
-  it('writes every page of a big site (on the writer thread) with the exact bytes', async () => {
+  // The writer thread writes synchronously while that is fast, else concurrently: both ways.
+  it.each(['measure', 'concurrent'] as const)('writes every page of a big site (on the writer thread, %s) with the exact bytes', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
-    const writer = await openSiteWriter(outDir);
+    const writer = await openSiteWriter(outDir, { threadWrites });
     const pages = manyPages(1500, '页面');
     for (const page of pages) await writer.write(page);
     await writer.write({ path: 'bytes.bin', content: Buffer.from([0, 1, 2, 255]) });
@@ -22,13 +23,13 @@ describe('site writer', () => {
     expect([...(await readFile(path.join(outDir, 'bytes.bin')))]).toEqual([0, 1, 2, 255]);
   });
 
-  it('reports a failed write on the writer thread at commit, and leaves the previous site as it was', async () => {
+  it.each(['measure', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
     const first = await openSiteWriter(outDir);
     await first.write({ path: 'index.html', content: 'old' });
     await first.commit();
 
-    const second = await openSiteWriter(outDir);
+    const second = await openSiteWriter(outDir, { threadWrites });
     for (const page of manyPages(600, 'new')) await second.write(page);
     // A file where the pages above need a folder: fails inside the thread.
     await second.write({ path: 'p/5/index.html/x.html', content: 'clash' });
