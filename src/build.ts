@@ -11,6 +11,7 @@ import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './error
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
+import { TermMemo } from './index/related/counts.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
 import { dataFileDigest, loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
@@ -73,10 +74,12 @@ export interface BuildSession {
   pages: Map<string, { fingerprint: string; content: string | Buffer }>;
   /** The last page-view table read, and what it was read from (pageViewsKey). */
   pageViews?: { key: string; table: PageViewTable | undefined; diagnostics: Diagnostic[] } | undefined;
+  /** Related-link term counts of the articles seen so far. */
+  termMemo: TermMemo;
 }
 
 export function createSession(): BuildSession {
-  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map() };
+  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo() };
 }
 
 export interface StageTiming {
@@ -222,7 +225,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, options.explainRelated));
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot

@@ -6,6 +6,7 @@ import type { Article, RelatedLink } from '../types.ts';
 import type { RelatedSettings } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
 import { buildModel, type RelatedModel, type Tokenizer } from './related/model.ts';
+import type { TermMemo } from './related/counts.ts';
 import { makeScratch, query, type Candidate, type Recorder, type Scratch } from './related/query.ts';
 import { resolvePins } from './related/pins.ts';
 import { explainLinks } from './related/explain.ts';
@@ -16,6 +17,8 @@ export interface RelatedOptions {
   settings: RelatedSettings;
   /** A slug whose list to explain as it is computed (`broadsheet related <slug>`). */
   explain?: string | undefined;
+  /** A dev session's counts of the records it has seen (related/counts.ts): the same links, sooner. */
+  termMemo?: TermMemo | undefined;
 }
 
 export interface RelatedResult {
@@ -48,7 +51,7 @@ export interface RelatedExplanation extends RelatedLink {
  * `related: false` get an empty list. Input order does not matter.
  */
 export function computeRelated(articles: readonly Article[], options: RelatedOptions, tokenizer?: Tokenizer): RelatedResult {
-  const model = buildModel(articles, options.settings, tokenizer);
+  const model = buildModel(articles, options.settings, tokenizer, options.termMemo);
   const scratch = makeScratch(model.docs.length);
   const diagnostics: Diagnostic[] = [];
   const lists = new Map<string, RelatedLink[]>();

@@ -6,7 +6,7 @@ import { slugCollisionKey } from '../slug.ts';
 import type { Article, RelatedLink } from '../types.ts';
 import { computeRankings, type Rankings } from './rankings.ts';
 import type { PageViewTable } from './pageviews.ts';
-import { computeRelated, type RelatedExplanation } from './related.ts';
+import { computeRelated, type RelatedExplanation, type RelatedOptions } from './related.ts';
 import { computeListings, type Listings } from './listings.ts';
 import { localParts } from '../time.ts';
 
@@ -126,15 +126,15 @@ export interface SiteResult {
 /** Runs one named step of a stage; the build passes one that records the step's time. */
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
-export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), explainRelated?: string): SiteResult {
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), related: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): SiteResult {
   const articles = [...published].sort(byDateDesc);
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const related = time('related', () => computeRelated(articles, { limit: config.lists.related, settings: config.related, explain: explainRelated }));
+  const links = time('related', () => computeRelated(articles, { ...related, limit: config.lists.related, settings: config.related }));
   const rankings = time('rankings', () => computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {
-    site: { config, now, articles, bySlug, related: related.lists, rankings, listings },
-    diagnostics: related.diagnostics,
-    relatedExplanation: related.explanation,
+    site: { config, now, articles, bySlug, related: links.lists, rankings, listings },
+    diagnostics: links.diagnostics,
+    relatedExplanation: links.explanation,
   };
 }

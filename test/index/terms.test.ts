@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
 import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
+import { TermMemo } from '../../src/index/related/counts.ts';
+import { buildModel } from '../../src/index/related/model.ts';
 import { recordedTerms, recordTerms } from '../../src/index/related/terms.ts';
 import { scanTokens } from '../../src/index/text.ts';
 import type { Article } from '../../src/types.ts';
@@ -129,5 +131,36 @@ describe('related links from token records', () => {
     const { articles } = loadLabelled();
     const stale = articles.map((a, i) => (i % 2 === 0 ? { ...recorded(a), title: `${a.title}（更新）` } : a));
     expect(computeRelated(stale, OPTIONS)).toEqual(computeRelated(strip(stale), OPTIONS));
+  });
+});
+
+describe('a dev session\'s term memo', () => {
+  /** Everything the model holds that links and explanations read, term texts included. */
+  const modelOf = (articles: Article[], memo?: TermMemo) => {
+    const model = buildModel(articles, OPTIONS.settings, undefined, memo);
+    const { docs, ids, term, weights, ...arrays } = model;
+    return { docs: docs.map((a) => a.slug), terms: Array.from({ length: model.termCount }, (_, id) => term(id)), arrays };
+  };
+
+  it('gives the model and links of counting anew, across edits, additions, deletions and date changes', () => {
+    const pick = random(7);
+    const memo = new TermMemo();
+    let articles = randomArticles(120, 3).map(recorded);
+    let next = articles.length;
+    for (let step = 0; step < 12; step++) {
+      expect(modelOf(articles, memo), `step ${step}`).toEqual(modelOf(articles));
+      expect(computeRelated(articles, { ...OPTIONS, termMemo: memo }), `step ${step}`).toEqual(computeRelated(articles, OPTIONS));
+      const fresh = randomArticles(4, 100 + step).map((a) => recorded({ ...a, slug: `story-${next}`, sourcePath: `content/story-${next++}.md` }));
+      articles = articles
+        .filter(() => pick(20) !== 0)
+        .map((a) => {
+          const roll = pick(10);
+          if (roll === 0) return recorded({ ...a, text: `${a.text}${FRAGMENTS[pick(FRAGMENTS.length)]}新词${step}` });
+          if (roll === 1) return recorded({ ...a, title: `${a.title}${FRAGMENTS[pick(FRAGMENTS.length)]}` });
+          if (roll === 2) return { ...a, date: a.date + 86_400_000 * (pick(9) - 4) };
+          return a;
+        })
+        .concat(fresh);
+    }
   });
 });

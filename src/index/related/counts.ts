@@ -123,6 +123,28 @@ class FieldCounts {
   }
 }
 
+/** What the build phase reads once every doc is counted: terms, their document frequencies, each doc's entries. */
+export interface DocTermCounts {
+  /** Number of terms; ids are 0..size-1, in order of first appearance over the docs in doc order. */
+  readonly size: number;
+  /** Per field (title, body), each doc's length in tokens (summary tokens at their share). */
+  readonly lengths: Float64Array[];
+  /** Most distinct terms any one doc has: the size `take` needs. */
+  readonly maxEntries: number;
+  documentFrequencies(): Int32Array;
+  /** Doc `doc`'s entries, title ones first, decoded into `ids` and `tf2` (2 x term frequency). */
+  take(doc: number, ids: Int32Array, tf2: Int32Array): { count: number; titleEntries: number };
+  termLookup(): (id: number) => string;
+}
+
+/** One doc's entries in a TermMemo's own ids, kept between the builds of a dev session. */
+interface CountedDoc {
+  readonly ids: Int32Array;
+  readonly tf2: Int32Array;
+  readonly titleEntries: number;
+  readonly lengths: readonly [number, number];
+}
+
 /**
  * Term ids, document frequencies and per-doc term frequencies; the sink of scanTokens, or of
  * a token record made when the article was parsed (terms.ts), which gives the same counts.
@@ -131,7 +153,7 @@ class FieldCounts {
  * terms have small ids and short varints: ~3-4 bytes a distinct term instead of 8, on the
  * largest structure of the build.
  */
-export class TermCounter implements TokenSink, RepeatedTokenSink {
+export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts {
   private readonly pairs = new PairTerms();
   /** A small direct-mapped cache in front of `pairs`, [key, slot]: common bigrams stay in CPU cache. */
   private readonly cache = new Int32Array(2 << 13);
@@ -302,6 +324,19 @@ export class TermCounter implements TokenSink, RepeatedTokenSink {
     return { count, titleEntries };
   }
 
+  /** Takes doc `doc`'s entries and lengths out as they are, and clears the doc so it can be counted again. */
+  takeAlone(doc: number): CountedDoc {
+    const count = this.entryCounts[doc]!;
+    const ids = new Int32Array(count);
+    const tf2 = new Int32Array(count);
+    const { titleEntries } = this.take(doc, ids, tf2);
+    const lengths = [this.lengths[0]![doc]!, this.lengths[1]![doc]!] as const;
+    this.entryCounts[doc] = 0;
+    this.lengths[0]![doc] = 0;
+    this.lengths[1]![doc] = 0;
+    return { ids, tf2, titleEntries, lengths };
+  }
+
   /** Most distinct terms any one doc has: the size `take` needs. */
   get maxEntries(): number {
     return this.entryCounts.reduce((max, x) => Math.max(max, x), 0);
@@ -338,5 +373,102 @@ export class TermCounter implements TokenSink, RepeatedTokenSink {
     const keys = new Int32Array(this.keys.length * 2);
     keys.set(this.keys);
     this.keys = keys;
+  }
+}
+
+/**
+ * Counts kept between the builds of a dev session. Counting an article's record costs a
+ * hash-table probe per distinct term, ~half of the related phase; between two builds
+ * most records are the ones counted last time. The memo counts each record once into
+ * ids of its own (a dictionary that only grows), then renumbers the terms of every build
+ * in order of first appearance over its docs, as a fresh TermCounter numbers them: the
+ * same ids, document frequencies and entries, so the same model and links.
+ */
+export class TermMemo {
+  private readonly dictionary = new TermCounter(1);
+  private byRecord = new Map<string, { record: string; doc: CountedDoc }>();
+
+  /**
+   * The counts of `docs`, given in doc order with each one's key (any string unique per
+   * doc, such as its source path) and record; `count` counts a record into a counter's doc 0.
+   */
+  counts<T>(docs: readonly T[], keyOf: (doc: T) => string, recordOf: (doc: T) => string, count: (counter: TermCounter, doc: T) => void): DocTermCounts {
+    const counted: CountedDoc[] = new Array(docs.length);
+    const kept = new Map<string, { record: string; doc: CountedDoc }>();
+    for (let d = 0; d < docs.length; d++) {
+      const doc = docs[d]!;
+      const key = keyOf(doc);
+      const record = recordOf(doc);
+      let entry = this.byRecord.get(key);
+      if (entry?.record !== record) {
+        count(this.dictionary, doc);
+        entry = { record, doc: this.dictionary.takeAlone(0) };
+      }
+      kept.set(key, entry);
+      counted[d] = entry.doc;
+    }
+    // Only the docs of this build are kept: a deleted article's entries go.
+    this.byRecord = kept;
+    return new RenumberedCounts(counted, this.dictionary.size, this.dictionary.termLookup());
+  }
+}
+
+/** A build's counts from memo entries, the terms renumbered in order of first appearance. */
+class RenumberedCounts implements DocTermCounts {
+  readonly size: number;
+  readonly lengths: Float64Array[];
+  readonly maxEntries: number;
+  private readonly renumbered: Int32Array;
+  private readonly df: Int32Array;
+  private readonly memoIdOf: Int32Array;
+
+  constructor(private readonly docs: readonly CountedDoc[], memoSize: number, private readonly memoTerm: (id: number) => string) {
+    const renumbered = new Int32Array(memoSize).fill(-1);
+    const memoIdOf = new Int32Array(memoSize);
+    const df = new Int32Array(memoSize);
+    const lastDoc = new Int32Array(memoSize);
+    let size = 0;
+    let maxEntries = 0;
+    const lengths = [new Float64Array(docs.length), new Float64Array(docs.length)];
+    for (let d = 0; d < docs.length; d++) {
+      const { ids, lengths: docLengths } = docs[d]!;
+      for (let i = 0; i < ids.length; i++) {
+        let id = renumbered[ids[i]!]!;
+        if (id < 0) {
+          id = renumbered[ids[i]!] = size++;
+          memoIdOf[id] = ids[i]!;
+        }
+        // A term in both the title and the body is one doc for its df.
+        if (lastDoc[id] !== d + 1) {
+          lastDoc[id] = d + 1;
+          df[id]!++;
+        }
+      }
+      lengths[0]![d] = docLengths[0];
+      lengths[1]![d] = docLengths[1];
+      maxEntries = Math.max(maxEntries, ids.length);
+    }
+    this.size = size;
+    this.lengths = lengths;
+    this.maxEntries = maxEntries;
+    this.renumbered = renumbered;
+    this.df = df.slice(0, size);
+    this.memoIdOf = memoIdOf.slice(0, size);
+  }
+
+  documentFrequencies(): Int32Array {
+    return this.df;
+  }
+
+  take(doc: number, ids: Int32Array, tf2: Int32Array): { count: number; titleEntries: number } {
+    const counted = this.docs[doc]!;
+    for (let i = 0; i < counted.ids.length; i++) ids[i] = this.renumbered[counted.ids[i]!]!;
+    tf2.set(counted.tf2);
+    return { count: counted.ids.length, titleEntries: counted.titleEntries };
+  }
+
+  termLookup(): (id: number) => string {
+    const { memoIdOf, memoTerm } = this;
+    return (id) => memoTerm(memoIdOf[id]!);
   }
 }

@@ -13,7 +13,7 @@ import type { RelatedSettings } from '../../config.ts';
 import { compareText } from '../../errors.ts';
 import { foldToSimplified, normalizeTicker } from '../text.ts';
 import { FeatureLists, LabelSets } from './buffers.ts';
-import { TermCounter } from './counts.ts';
+import { TermCounter, type DocTermCounts, type TermMemo } from './counts.ts';
 import { recordedTerms } from './terms.ts';
 
 /** A summary states the topic densely, but it repeats the body: half a title term. */
@@ -71,35 +71,20 @@ export function normalizeLabel(label: string): string {
 }
 
 /** `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path. */
-export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer): RelatedModel {
+export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo): RelatedModel {
   const docs = inDocOrder(articles);
   const n = docs.length;
-  const counts = new TermCounter(n); // fields: title (with summary), body
+  // Fields: title (with summary), body. A dev session's memo gives the same counts as
+  // counting every record anew, when every doc has one.
+  const counts: DocTermCounts = memo && !tok && docs.every((a) => recordedTerms(a) !== undefined)
+    ? memo.counts(docs, (a) => a.sourcePath, (a) => a.terms!, (counter, a) => countDoc(counter, 0, a))
+    : countAll(docs, tok);
   const meta = new LabelSets(n, 2); // tags, tickers
   const people = new LabelSets(n, 1);
   const categoryVocab = new Map<string, number>();
   const category = new Int32Array(n).fill(-1);
   for (let d = 0; d < n; d++) {
     const a = docs[d]!;
-    const recorded = tok ? undefined : recordedTerms(a);
-    if (tok) {
-      counts.add(d, 0, tok(a.title), 1);
-      counts.add(d, 0, tok(a.summary), SUMMARY_SHARE);
-      counts.flush(d, 0);
-      counts.add(d, 1, tok(a.text), 1);
-    } else if (recorded) {
-      // Tokenized when parsed (on the workers, cached with the article): the same counts, no scan.
-      counts.replay(d, 0, recorded, 1);
-      counts.replay(d, 0, recorded, SUMMARY_SHARE);
-      counts.flush(d, 0);
-      counts.replay(d, 1, recorded, 1);
-    } else {
-      counts.scan(d, 0, a.title, 1);
-      counts.scan(d, 0, a.summary, SUMMARY_SHARE);
-      counts.flush(d, 0);
-      counts.scan(d, 1, a.text, 1);
-    }
-    counts.flush(d, 1);
     meta.add(d, 0, a.tags.map((t) => normalizeLabel(t)));
     meta.add(d, 1, a.tickers.map((t) => normalizeTicker(t)));
     people.add(d, 0, [...a.authors, ...(a.source ? [a.source] : [])].map((p) => normalizeLabel(p)));
@@ -156,6 +141,35 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
     sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count),
     category, authorStart: authors.start, authorIds: authors.ids, present, weights: settings.weights,
   };
+}
+
+function countAll(docs: readonly Article[], tok: Tokenizer | undefined): TermCounter {
+  const counts = new TermCounter(docs.length);
+  for (let d = 0; d < docs.length; d++) countDoc(counts, d, docs[d]!, tok);
+  return counts;
+}
+
+/** Counts doc `d`'s title with its summary, then its body: from its record when it has one. */
+function countDoc(counts: TermCounter, d: number, a: Article, tok?: Tokenizer): void {
+  const recorded = tok ? undefined : recordedTerms(a);
+  if (tok) {
+    counts.add(d, 0, tok(a.title), 1);
+    counts.add(d, 0, tok(a.summary), SUMMARY_SHARE);
+    counts.flush(d, 0);
+    counts.add(d, 1, tok(a.text), 1);
+  } else if (recorded) {
+    // Tokenized when parsed (on the workers, cached with the article): the same counts, no scan.
+    counts.replay(d, 0, recorded, 1);
+    counts.replay(d, 0, recorded, SUMMARY_SHARE);
+    counts.flush(d, 0);
+    counts.replay(d, 1, recorded, 1);
+  } else {
+    counts.scan(d, 0, a.title, 1);
+    counts.scan(d, 0, a.summary, SUMMARY_SHARE);
+    counts.flush(d, 0);
+    counts.scan(d, 1, a.text, 1);
+  }
+  counts.flush(d, 1);
 }
 
 /** First sourcePath wins a duplicate slug; then date, slug order. Any input order gives the same model. */
