@@ -95,4 +95,10 @@ export interface PageSpec {
   path: string;
   template: string;
   data: object;
+  /**
+   * When set, the page's fingerprint is made of this instead of `data`: values from which
+   * `data` is made, cheaper to serialize, so that a build can tell an unchanged page
+   * without making its data (which may then be a getter that makes it on first read).
+   */
+  fingerprintInputs?: unknown;
 }

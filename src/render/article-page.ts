@@ -2,14 +2,81 @@
 import { localParts, pad } from '../time.ts';
 import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
-import { withDigestedHtml } from './shared-view.ts';
+import { sharedView, withDigestedHtml } from './shared-view.ts';
 import { asideLists, bySlugs } from './pages.ts';
-import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutView, linkItem, listBlock, scriptSafeJson } from './view.ts';
+import type { Labels } from './labels.ts';
+import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
+  const inputs = articlePageInputs(context, article);
+  let data: object | undefined;
+  return {
+    path: outputPathFor(article.url),
+    template: 'article',
+    // Only what is made from the rest of the site goes in with `inputs`; the layout and
+    // the article's own fields are the same string for every build that did not change them.
+    fingerprintInputs: [layoutContextToken(context), inputs],
+    get data() {
+      return (data ??= articlePageData(context, article, inputs));
+    },
+  };
+}
+
+/** What an article page shows of the rest of the site, and the article's own fields (its body as the digest made when parsed). */
+interface ArticlePageInputs {
+  /** Every field of the article but its text (its body stands as the digest parsing made of it): one token in fingerprints. */
+  own: object;
+  category: { name: string; slug: string } | undefined;
+  /** Slug of the listing page of each author, tag and source, where it has one. */
+  authorSlugs: (string | undefined)[];
+  tagSlugs: (string | undefined)[];
+  sourceSlug: string | undefined;
+  sequence: { older: LinkItem | undefined; newer: LinkItem | undefined } | undefined;
+  related: ListBlock | undefined;
+  aside: ListBlock[];
+}
+
+function articlePageInputs(context: RenderContext, article: Article): ArticlePageInputs {
   const { site, config, labels } = context;
   const listings = site.listings;
   const group = listings.categoryOf.get(article.slug);
+  const slugOf = (name: string, byKey: Map<string, { slug: string }>) => byKey.get(name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase())?.slug;
+  const siblings = group?.articles;
+  const index = listings.positionInCategory.get(article.slug) ?? -1;
+  // Category lists are newest first: the previous (older) story follows in the list.
+  const older = siblings && index >= 0 ? siblings[index + 1] : undefined;
+  const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
+  const relatedLinks = article.related.hidden ? [] : (site.related.get(article.slug) ?? []);
+  return {
+    own: ownFieldsOf(article),
+    category: group && { name: group.name, slug: group.slug },
+    authorSlugs: article.authors.map((name) => slugOf(name, listings.authorByKey)),
+    tagSlugs: article.tags.map((tag) => slugOf(tag, listings.tagByKey)),
+    sourceSlug: article.source ? slugOf(article.source, listings.sourceByKey) : undefined,
+    sequence: older || newer ? { older: older ? linkItem(config, older) : undefined, newer: newer ? linkItem(config, newer) : undefined } : undefined,
+    related: listBlock(config, 'related', labels.related, bySlugs(site, relatedLinks.map((link) => link.slug))),
+    aside: asideLists(context, article, article.category),
+  };
+}
+
+// Made once per article object: articles are not changed once parsed (view.ts's
+// perArticle relies on that too), and a dev session keeps the unchanged ones.
+const ownFields = new WeakMap<Article, object>();
+
+function ownFieldsOf(article: Article): object {
+  let own = ownFields.get(article);
+  if (!own) {
+    const { html, text, terms, ...fields } = article;
+    own = sharedView(article.htmlDigest === undefined ? { ...fields, html } : fields);
+    ownFields.set(article, own);
+  }
+  return own;
+}
+
+/** Reads nothing of the site but `inputs`: the page's fingerprint is made of them and the layout context. */
+function articlePageData(context: LayoutContext & { labels: Labels }, article: Article, inputs: ArticlePageInputs): object {
+  const { config, labels } = context;
+  const group = inputs.category;
   const categoryPath = group ? `/categories/${group.slug}/` : undefined;
   const image = article.image ? (article.image.startsWith('/') ? absoluteUrl(config, article.image) : article.image) : '';
   const published = isoDate(article.date, config);
@@ -39,45 +106,30 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
     mainEntityOfPage: absoluteUrl(config, article.url),
     inLanguage: articleLang(article, config.language),
   });
-
-  const relatedLinks = article.related.hidden ? [] : (site.related.get(article.slug) ?? []);
-  const related = listBlock(config, 'related', labels.related, bySlugs(site, relatedLinks.map((link) => link.slug)));
-  const linkTo = (kind: 'tags' | 'authors' | 'sources', name: string, byKey: Map<string, { slug: string; name: string }>) => {
-    const found = byKey.get(name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase());
-    return { text: name, href: found ? hrefFor(config, `/${kind}/${found.slug}/`) : '' };
-  };
-  const siblings = group?.articles;
-  const index = listings.positionInCategory.get(article.slug) ?? -1;
-  // Category lists are newest first: the previous (older) story follows in the list.
-  const older = siblings && index >= 0 ? siblings[index + 1] : undefined;
-  const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
+  const linkTo = (kind: 'tags' | 'authors' | 'sources', name: string, slug: string | undefined) => ({ text: name, href: slug !== undefined ? hrefFor(config, `/${kind}/${slug}/`) : '' });
 
   return {
-    path: outputPathFor(article.url),
-    template: 'article',
-    data: {
-      layout,
-      article: withDigestedHtml({
-        title: article.title,
-        lang: articleLang(article, config.language),
-        dateIso: published,
-        dateText: formatDate(article.date, config),
-        monthHref: hrefFor(config, monthPath(article.date, config.timezone)),
-        updatedIso: article.updated === undefined ? '' : modified,
-        updatedText: article.updated === undefined ? '' : formatDate(article.updated, config),
-        category: group ? { text: group.name, href: hrefFor(config, categoryPath!) } : undefined,
-        authors: article.authors.map((name) => linkTo('authors', name, listings.authorByKey)),
-        source: article.source ? linkTo('sources', article.source, listings.sourceByKey) : undefined,
-        tags: article.tags.map((tag) => linkTo('tags', tag, listings.tagByKey)),
-        tickers: article.tickers,
-        summary: article.summary,
-        html: article.html,
-        toc: article.headings.filter((h) => h.depth === 2).map((h) => ({ href: `#${encodeURIComponent(h.id)}`, text: h.text })),
-      }, article.htmlDigest),
-      sequence: older || newer ? { older: older ? linkItem(config, older) : undefined, newer: newer ? linkItem(config, newer) : undefined } : undefined,
-      related,
-      aside: asideLists(context, article, article.category),
-    },
+    layout,
+    article: withDigestedHtml({
+      title: article.title,
+      lang: articleLang(article, config.language),
+      dateIso: published,
+      dateText: formatDate(article.date, config),
+      monthHref: hrefFor(config, monthPath(article.date, config.timezone)),
+      updatedIso: article.updated === undefined ? '' : modified,
+      updatedText: article.updated === undefined ? '' : formatDate(article.updated, config),
+      category: group ? { text: group.name, href: hrefFor(config, categoryPath!) } : undefined,
+      authors: article.authors.map((name, i) => linkTo('authors', name, inputs.authorSlugs[i])),
+      source: article.source ? linkTo('sources', article.source, inputs.sourceSlug) : undefined,
+      tags: article.tags.map((tag, i) => linkTo('tags', tag, inputs.tagSlugs[i])),
+      tickers: article.tickers,
+      summary: article.summary,
+      html: article.html,
+      toc: article.headings.filter((h) => h.depth === 2).map((h) => ({ href: `#${encodeURIComponent(h.id)}`, text: h.text })),
+    }, article.htmlDigest),
+    sequence: inputs.sequence,
+    related: inputs.related,
+    aside: inputs.aside,
   };
 }
 

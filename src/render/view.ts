@@ -1,6 +1,7 @@
 // Small, pure formatting helpers that turn Site data into the plain strings the
 // templates print. Templates hold no logic beyond loops; everything a template shows
 // is prepared here.
+import { createHash } from 'node:crypto';
 import type { Config, Language } from '../config.ts';
 import type { Article } from '../types.ts';
 import { isoInZone, localParts, pad } from '../time.ts';
@@ -160,6 +161,26 @@ function layoutConstants(context: LayoutContext): Pick<LayoutView, 'footer' | 'f
   }
   return made;
 }
+
+/**
+ * Everything layoutView reads from its context, as one string made once per context:
+ * pages whose fingerprint is made of their inputs (PageSpec.fingerprintInputs) include
+ * it in place of their layout. The build time counts only as the footer's year, so a
+ * dev server rebuilding on the clock still finds its pages unchanged. A field that
+ * layoutView or layoutConstants starts to read belongs here too.
+ */
+export function layoutContextToken(context: LayoutContext): string {
+  let token = layoutTokens.get(context);
+  if (token === undefined) {
+    const fields = JSON.stringify({ config: context.config, cssHref: context.cssHref, nav: context.nav, footerLinks: context.footerLinks, footer: layoutConstants(context).footer });
+    // Short, as it goes into the fingerprint JSON of every such page.
+    token = createHash('sha256').update(fields, 'utf16le').digest('base64');
+    layoutTokens.set(context, token);
+  }
+  return token;
+}
+
+const layoutTokens = new WeakMap<LayoutContext, string>();
 
 /** Section links by which of them are current: one shared view per combination (most pages have none). */
 const navViews = new WeakMap<LayoutContext, Map<string, LayoutView['nav']>>();
