@@ -73,17 +73,33 @@ export function absoluteUrl(config: Config, sitePath: string): string {
 
 /**
  * A view of an article that depends only on the article and the config, made once
- * per pair and shared by every page that shows it.
+ * per pair and shared by every page that shows it. Configs are told apart by content,
+ * not identity: a dev server reads site.yaml again for every build, and its unchanged
+ * articles keep their views (and the views' fingerprint tokens) from one build to the next.
  */
 function perArticle<T extends object>(make: (config: Config, article: Article) => T): (config: Config, article: Article) => T {
-  const made = new WeakMap<Config, WeakMap<Article, T>>();
+  const made = new Map<string, WeakMap<Article, T>>();
   return (config, article) => {
-    let forConfig = made.get(config);
-    if (!forConfig) made.set(config, (forConfig = new WeakMap()));
+    const key = configKey(config);
+    let forConfig = made.get(key);
+    if (!forConfig) {
+      // A session goes back and forth between a few configs at most.
+      if (made.size >= MAX_CONFIGS_KEPT) made.clear();
+      made.set(key, (forConfig = new WeakMap()));
+    }
     let view = forConfig.get(article);
     if (!view) forConfig.set(article, (view = sharedView(make(config, article))));
     return view;
   };
+}
+
+const MAX_CONFIGS_KEPT = 4;
+const configKeys = new WeakMap<Config, string>();
+
+function configKey(config: Config): string {
+  let key = configKeys.get(config);
+  if (key === undefined) configKeys.set(config, (key = JSON.stringify(config)));
+  return key;
 }
 
 // Every page lists some forty articles in its side column; cutting each title by
