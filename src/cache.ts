@@ -237,8 +237,8 @@ export function renderKey(parseKey: string, templatesDir: string): string {
 export function pageFingerprint(renderKeyValue: string, page: PageSpec): string {
   // Hashed as UTF-16, the way the string is held: for Chinese pages, encoding ~10 KB
   // of JSON to UTF-8 first cost more than the hash itself.
-  const shown = page.fingerprintInputs === undefined ? page.data : page.fingerprintInputs;
-  return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(shown), 'utf16le').digest('hex');
+  const hashed = page.fingerprintInputs === undefined ? page.data : page.fingerprintInputs;
+  return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(hashed), 'utf16le').digest('hex');
 }
 
 /** Fingerprint of a folder's files (names and bytes), e.g. the templates. */

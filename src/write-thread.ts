@@ -2,13 +2,12 @@
 // write.ts): creating a file costs system calls that would otherwise take the main
 // thread's time between pages, and on a slow disk stall it.
 //
-// Writes start synchronous: where creating a file does not block (tmpfs, a local
-// disk's page cache) that costs about half the CPU of an asynchronous write, whose
-// open, write and close each make a round trip through libuv's thread pool (20,000
-// pages on tmpfs: 2.2 s of CPU in all instead of 3.5 s, on two cores shared with
-// rendering). Where creating a file blocks (this VM's disk: 330 µs a file written
-// synchronously, 85 µs with 16 in flight), the thread measures it and switches to
-// concurrent asynchronous writes for the rest of the build.
+// In `adaptive` mode writes start synchronous: where creating a file does not block
+// (tmpfs, a local disk's page cache) that costs about half the CPU of an asynchronous
+// write, whose open, write and close each make a round trip through libuv's thread
+// pool, and that CPU is taken from rendering. Where creating a file blocks, writing
+// one file at a time is slow: the thread times its writes and switches to concurrent
+// asynchronous ones for the rest of the build.
 import { mkdir, mkdirSync, writeFile, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,7 +23,7 @@ const SLOW_SYNC_WRITE_MS = 0.15;
 const port = parentPort!;
 const createdDirs = new Set<string>();
 const queue: Extract<WriterRequest, { kind: 'write' }>['items'] = [];
-let synchronous = (workerData as WriterThreadData).writes === 'measure';
+let synchronous = (workerData as WriterThreadData).writes === 'adaptive';
 let sampleFiles = 0;
 let sampleMs = 0;
 let active = 0;

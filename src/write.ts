@@ -92,11 +92,12 @@ export interface SiteWriterOptions {
    */
   currentPages?: Iterable<string>;
   /**
-   * How the writer thread starts: `measure` (the default) writes synchronously while
+   * How the writer thread writes: `adaptive` (the default) writes synchronously while
    * that is fast and turns concurrent when files are slow to create (write-thread.ts);
-   * `concurrent` overlaps writes from the first file.
+   * `concurrent` overlaps writes from the first file (e.g. a network file system, where
+   * every file is slow to create).
    */
-  threadWrites?: 'measure' | 'concurrent';
+  threadWrites?: 'adaptive' | 'concurrent';
 }
 
 /**
@@ -270,7 +271,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
       const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {
-        thread ??= new PageWriterThread(options.threadWrites ?? 'measure');
+        thread ??= new PageWriterThread(options.threadWrites ?? 'adaptive');
         await thread.write(target, page.content);
       } else {
         await jobs.add(async () => {

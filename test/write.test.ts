@@ -11,7 +11,7 @@ const manyPages = (count: number, text: string) => Array.from({ length: count },
 
 describe('site writer', () => {
   // The writer thread writes synchronously while that is fast, else concurrently: both ways.
-  it.each(['measure', 'concurrent'] as const)('writes every page of a big site (on the writer thread, %s) with the exact bytes', async (threadWrites) => {
+  it.each(['adaptive', 'concurrent'] as const)('writes every page of a big site (on the writer thread, %s) with the exact bytes', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
     const writer = await openSiteWriter(outDir, { threadWrites });
     const pages = manyPages(1500, '页面');
@@ -23,16 +23,18 @@ describe('site writer', () => {
     expect([...(await readFile(path.join(outDir, 'bytes.bin')))]).toEqual([0, 1, 2, 255]);
   });
 
-  it.each(['measure', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
+  it.each(['adaptive', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
     const first = await openSiteWriter(outDir);
     await first.write({ path: 'index.html', content: 'old' });
     await first.commit();
 
     const second = await openSiteWriter(outDir, { threadWrites });
-    for (const page of manyPages(600, 'new')) await second.write(page);
-    // A file where the pages above need a folder: fails inside the thread.
+    for (const page of manyPages(256, 'new')) await second.write(page);
+    // A file where a page above needs a folder: the first write of the thread (which
+    // starts past 256 pages), so it fails while an adaptive thread still writes synchronously.
     await second.write({ path: 'p/5/index.html/x.html', content: 'clash' });
+    for (const page of manyPages(300, 'more')) await second.write({ ...page, path: `q/${page.path}` });
     const commit = second.commit();
     await expect(commit).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
     await second.abort();

@@ -126,10 +126,10 @@ export interface SiteResult {
 /** Runs one named step of a stage; the build passes one that records the step's time. */
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
-export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), related: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): SiteResult {
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): SiteResult {
   const articles = [...published].sort(byDateDesc);
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const links = time('related', () => computeRelated(articles, { ...related, limit: config.lists.related, settings: config.related }));
+  const links = time('related', () => computeRelated(articles, { ...relatedOptions, limit: config.lists.related, settings: config.related }));
   const rankings = time('rankings', () => computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {

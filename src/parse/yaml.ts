@@ -24,7 +24,7 @@ export interface YamlResult {
 }
 
 export function readYaml(text: string): YamlResult {
-  return readSimpleFrontmatter(text) ?? readPlainFrontmatter(text) ?? readWithComposer(text);
+  return readFrontmatterLines(text) ?? readPlainFrontmatter(text) ?? readWithComposer(text);
 }
 
 /** Any YAML, through the yaml package's Composer and Document. */
@@ -186,7 +186,7 @@ export function readPlainFrontmatter(text: string): YamlResult | undefined {
  * unquoted text, odd spacing) returns undefined, for readPlainFrontmatter. The values
  * are what the Composer gives: test/parse/yaml.test.ts compares them on random text.
  */
-export function readSimpleFrontmatter(text: string): YamlResult | undefined {
+export function readFrontmatterLines(text: string): YamlResult | undefined {
   if (NOT_SIMPLE.test(text)) return undefined;
   const data: { [key: string]: YamlValue } = {};
   const keyLines = new Map<string, number>();
@@ -250,15 +250,19 @@ export function readSimpleFrontmatter(text: string): YamlResult | undefined {
 /** Tabs, carriage returns, other control characters, BOMs, line and paragraph separators: the yaml package has rules for each. */
 const NOT_SIMPLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 const LIST_ITEM = /^( *)- (.*)$/;
-/** Unquoted text that YAML reads as it stands: no indicator first, no `: `, `#`, brackets, braces or quotes; no space at either end. */
-const SIMPLE_PLAIN = /^[^\s\-?:,[\]{}#&*!|>'"%@`](?:[^#[\]{}'"]*[^\s:#[\]{}'"])?$/;
-/** The same inside `[...]`, where a comma ends the item. */
-const SIMPLE_FLOW_PLAIN = /^[^\s\-?:,[\]{}#&*!|>'"%@`](?:[^#[\]{},'"]*[^\s:#[\]{},'"])?$/;
+/**
+ * Unquoted text that YAML reads as it stands: no indicator first; no `#`, bracket,
+ * brace or quote anywhere; no space or `:` at the end; no `: ` inside (a lookahead).
+ * Inside `[...]` a comma ends the item, so none is allowed there either.
+ */
+const plainText = (alsoExcluded: string) => new RegExp(`^(?!.*: )[^\\s\\-?:,[\\]{}#&*!|>'"%@\`](?:[^#[\\]{}'"${alsoExcluded}]*[^\\s:#[\\]{}'"${alsoExcluded}])?$`);
+const SIMPLE_PLAIN = plainText('');
+const SIMPLE_FLOW_PLAIN = plainText(',');
 const SIMPLE_DOUBLE_QUOTED = /^"([^"\\]*)"$/;
 const SIMPLE_SINGLE_QUOTED = /^'([^']*)'$/;
 
 function blockScalar(raw: string): string | undefined {
-  if (SIMPLE_PLAIN.test(raw) && !raw.includes(': ')) return raw;
+  if (SIMPLE_PLAIN.test(raw)) return raw;
   return quoted(raw);
 }
 
@@ -275,7 +279,7 @@ function flowList(raw: string): string[] | undefined {
   for (const [index, part] of inner.split(',').entries()) {
     const item = index > 0 && part.charCodeAt(0) === 0x20 ? part.slice(1) : part;
     // A quoted item holding a comma was split above: its halves are not simple, so it falls back.
-    const value = SIMPLE_FLOW_PLAIN.test(item) && !item.includes(': ') ? item : quoted(item);
+    const value = SIMPLE_FLOW_PLAIN.test(item) ? item : quoted(item);
     if (value === undefined) return undefined;
     items.push(value);
   }

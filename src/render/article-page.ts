@@ -2,7 +2,7 @@
 import { localParts, pad } from '../time.ts';
 import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
-import { sharedView, withDigestedHtml } from './shared-view.ts';
+import { sharedView } from './shared-view.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import type { Labels } from './labels.ts';
 import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
@@ -110,7 +110,7 @@ function articlePageData(context: LayoutContext & { labels: Labels }, article: A
 
   return {
     layout,
-    article: withDigestedHtml({
+    article: {
       title: article.title,
       lang: articleLang(article, config.language),
       dateIso: published,
@@ -126,7 +126,7 @@ function articlePageData(context: LayoutContext & { labels: Labels }, article: A
       summary: article.summary,
       html: article.html,
       toc: article.headings.filter((h) => h.depth === 2).map((h) => ({ href: `#${encodeURIComponent(h.id)}`, text: h.text })),
-    }, article.htmlDigest),
+    },
     sequence: inputs.sequence,
     related: inputs.related,
     aside: inputs.aside,

@@ -34,19 +34,3 @@ export function sharedView<T extends object>(view: T): T {
 export function isSharedView(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { toJSON?: unknown }).toJSON === sharedToken;
 }
-
-/**
- * The article's own part of its page: in JSON (fingerprints) its `html` stands as the
- * digest parsing made of it, the largest field of most pages, which then need not be
- * serialized and hashed again on every build.
- */
-export function withDigestedHtml<T extends { html: string }>(view: T, htmlDigest: string | undefined): T {
-  if (htmlDigest !== undefined) Object.defineProperty(view, 'toJSON', { value: digestedHtml(htmlDigest), enumerable: false });
-  return view;
-}
-
-function digestedHtml(htmlDigest: string) {
-  return function (this: { html: string }) {
-    return { ...this, html: `\u0000${htmlDigest}` };
-  };
-}

@@ -145,10 +145,16 @@ describe('a dev session\'s term memo', () => {
   it('gives the model and links of counting anew, across edits, additions, deletions and date changes', () => {
     const pick = random(7);
     const memo = new TermMemo();
+    let seen = new Set<string>();
     let articles = randomArticles(120, 3).map(recorded);
     let next = articles.length;
     for (let step = 0; step < 12; step++) {
+      const keyOf = (a: Article) => `${a.sourcePath}\0${a.terms}`;
+      const changed = articles.filter((a) => !seen.has(keyOf(a))).length;
       expect(modelOf(articles, memo), `step ${step}`).toEqual(modelOf(articles));
+      // The memo was used, and counted again only the records it had not seen.
+      expect(memo.recounted).toBe(changed);
+      seen = new Set(articles.map(keyOf));
       expect(computeRelated(articles, { ...OPTIONS, termMemo: memo }), `step ${step}`).toEqual(computeRelated(articles, OPTIONS));
       const fresh = randomArticles(4, 100 + step).map((a) => recorded({ ...a, slug: `story-${next}`, sourcePath: `content/story-${next++}.md` }));
       articles = articles

@@ -140,7 +140,8 @@ export interface DocTermCounts {
 /** One doc's entries in a TermMemo's own ids, kept between the builds of a dev session. */
 interface CountedDoc {
   readonly ids: Int32Array;
-  readonly tf2: Int32Array;
+  /** Capped at 0xffff when counted (flush), so two bytes hold it. */
+  readonly tf2: Uint16Array;
   readonly titleEntries: number;
   readonly lengths: readonly [number, number];
 }
@@ -325,11 +326,12 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
   }
 
   /** Takes doc `doc`'s entries and lengths out as they are, and clears the doc so it can be counted again. */
-  takeAlone(doc: number): CountedDoc {
+  detachDoc(doc: number): CountedDoc {
     const count = this.entryCounts[doc]!;
     const ids = new Int32Array(count);
-    const tf2 = new Int32Array(count);
-    const { titleEntries } = this.take(doc, ids, tf2);
+    const counts = new Int32Array(count);
+    const { titleEntries } = this.take(doc, ids, counts);
+    const tf2 = Uint16Array.from(counts);
     const lengths = [this.lengths[0]![doc]!, this.lengths[1]![doc]!] as const;
     this.entryCounts[doc] = 0;
     this.lengths[0]![doc] = 0;
@@ -385,8 +387,17 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
  * same ids, document frequencies and entries, so the same model and links.
  */
 export class TermMemo {
-  private readonly dictionary = new TermCounter(1);
+  /**
+   * Archives up to this size only: a doc's entries take 6 bytes each here (~3 MB per
+   * 1,000 Chinese articles), against ~3 in a build's packed form, which is freed as
+   * the model is built; past this, a dev rebuild counts anew.
+   */
+  static readonly MAX_DOCS = 40_000;
+
+  private dictionary = new TermCounter(1);
   private byRecord = new Map<string, { record: string; doc: CountedDoc }>();
+  /** Records counted by the last build, as opposed to taken from the memo. */
+  recounted = 0;
 
   /**
    * The counts of `docs`, given in doc order with each one's key (any string unique per
@@ -395,6 +406,7 @@ export class TermMemo {
   counts<T>(docs: readonly T[], keyOf: (doc: T) => string, recordOf: (doc: T) => string, count: (counter: TermCounter, doc: T) => void): DocTermCounts {
     const counted: CountedDoc[] = new Array(docs.length);
     const kept = new Map<string, { record: string; doc: CountedDoc }>();
+    this.recounted = 0;
     for (let d = 0; d < docs.length; d++) {
       const doc = docs[d]!;
       const key = keyOf(doc);
@@ -402,14 +414,24 @@ export class TermMemo {
       let entry = this.byRecord.get(key);
       if (entry?.record !== record) {
         count(this.dictionary, doc);
-        entry = { record, doc: this.dictionary.takeAlone(0) };
+        entry = { record, doc: this.dictionary.detachDoc(0) };
+        this.recounted++;
       }
       kept.set(key, entry);
       counted[d] = entry.doc;
     }
     // Only the docs of this build are kept: a deleted article's entries go.
     this.byRecord = kept;
-    return new RenumberedCounts(counted, this.dictionary.size, this.dictionary.termLookup());
+    const counts = new RenumberedCounts(counted, this.dictionary.size, this.dictionary.termLookup());
+    // The dictionary keeps the terms of every version of every article seen; once most
+    // of it is dead, the next build counts everything anew into a fresh one.
+    if (this.dictionary.size > 2 * counts.size + 65_536) this.forget();
+    return counts;
+  }
+
+  private forget(): void {
+    this.dictionary = new TermCounter(1);
+    this.byRecord = new Map();
   }
 }
 

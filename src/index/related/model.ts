@@ -13,7 +13,7 @@ import type { RelatedSettings } from '../../config.ts';
 import { compareText } from '../../errors.ts';
 import { foldToSimplified, normalizeTicker } from '../text.ts';
 import { FeatureLists, LabelSets } from './buffers.ts';
-import { TermCounter, type DocTermCounts, type TermMemo } from './counts.ts';
+import { TermCounter, TermMemo, type DocTermCounts } from './counts.ts';
 import { recordedTerms } from './terms.ts';
 
 /** A summary states the topic densely, but it repeats the body: half a title term. */
@@ -76,7 +76,7 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
   const n = docs.length;
   // Fields: title (with summary), body. A dev session's memo gives the same counts as
   // counting every record anew, when every doc has one.
-  const counts: DocTermCounts = memo && !tok && docs.every((a) => recordedTerms(a) !== undefined)
+  const counts: DocTermCounts = memo && !tok && n <= TermMemo.MAX_DOCS && docs.every((a) => recordedTerms(a) !== undefined)
     ? memo.counts(docs, (a) => a.sourcePath, (a) => a.terms!, (counter, a) => countDoc(counter, 0, a))
     : countAll(docs, tok);
   const meta = new LabelSets(n, 2); // tags, tickers
