@@ -16,7 +16,7 @@ import { assembleSite, checkCollisions, publishedArticles, type Site, type StepT
 import { dataFileDigest, loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
-import { syndicationPages } from './render/feeds.ts';
+import { syndicationPages, type MadeFiles } from './render/feeds.ts';
 import { outputPathFor, sitePages, type Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES, createRenderer } from './render/templates.ts';
 import { indexSite, SEARCH_BUNDLE } from './search.ts';
@@ -76,10 +76,12 @@ export interface BuildSession {
   pageViews?: { key: string; table: PageViewTable | undefined; diagnostics: Diagnostic[] } | undefined;
   /** Related-link term counts of the articles seen so far. */
   termMemo: TermMemo;
+  /** Feeds and sitemaps of the last build, with what they were made from. */
+  madeFiles: MadeFiles;
 }
 
 export function createSession(): BuildSession {
-  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo() };
+  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo(), madeFiles: new Map() };
 }
 
 export interface StageTiming {
@@ -261,7 +263,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const estimatedPages = published.length + Math.ceil(published.length / config.pageSize) + 2;
   const allPages = async function* () {
     yield* sitePages(site, assets);
-    yield* syndicationPages(site);
+    yield* syndicationPages(site, session?.madeFiles);
   };
 
   if (options.write === false) {

@@ -2,10 +2,9 @@
 import { localParts, pad } from '../time.ts';
 import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
-import { sharedView } from './shared-view.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import type { Labels } from './labels.ts';
-import { absoluteUrl, articleLang, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
+import { absoluteUrl, articleFields, articleLang, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
   const inputs = articlePageInputs(context, article);
@@ -48,7 +47,7 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
   const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
   const relatedLinks = article.related.hidden ? [] : (site.related.get(article.slug) ?? []);
   return {
-    own: ownFieldsOf(article),
+    own: articleFields(article),
     category: group && { name: group.name, slug: group.slug },
     authorSlugs: article.authors.map((name) => slugOf(name, listings.authorByKey)),
     tagSlugs: article.tags.map((tag) => slugOf(tag, listings.tagByKey)),
@@ -57,20 +56,6 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
     related: listBlock(config, 'related', labels.related, bySlugs(site, relatedLinks.map((link) => link.slug))),
     aside: asideLists(context, article, article.category),
   };
-}
-
-// Made once per article object: articles are not changed once parsed (view.ts's
-// perArticle relies on that too), and a dev session keeps the unchanged ones.
-const ownFields = new WeakMap<Article, object>();
-
-function ownFieldsOf(article: Article): object {
-  let own = ownFields.get(article);
-  if (!own) {
-    const { html, text, terms, ...fields } = article;
-    own = sharedView(article.htmlDigest === undefined ? { ...fields, html } : fields);
-    ownFields.set(article, own);
-  }
-  return own;
 }
 
 /** Reads nothing of the site but `inputs`: the page's fingerprint is made of them and the layout context. */

@@ -102,6 +102,24 @@ function configKey(config: Config): string {
   return key;
 }
 
+/**
+ * Every field of a parsed article but its text (its body stands as the digest parsing
+ * made of it), as a shared view: one token in fingerprints and memo keys. Made once per
+ * article object: articles are not changed once parsed (perArticle relies on that too),
+ * and a dev session keeps the unchanged ones.
+ */
+export function articleFields(article: Article): object {
+  let fields = articleFieldViews.get(article);
+  if (!fields) {
+    const { html, text, terms, ...rest } = article;
+    fields = sharedView(article.htmlDigest === undefined ? { ...rest, html } : rest);
+    articleFieldViews.set(article, fields);
+  }
+  return fields;
+}
+
+const articleFieldViews = new WeakMap<Article, object>();
+
 // Every page lists some forty articles in its side column; cutting each title by
 // grapheme is the costliest part of building page data.
 export const linkItem = perArticle<LinkItem>((config, article) => ({
