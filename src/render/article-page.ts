@@ -4,7 +4,7 @@ import type { Article, PageSpec } from '../types.ts';
 import type { RenderContext } from './pages.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import type { Labels } from './labels.ts';
-import { absoluteUrl, articleFields, articleLang, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
+import { absoluteUrl, articleLang, articleToken, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
   const inputs = articlePageInputs(context, article);
@@ -23,8 +23,8 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
 
 /** What an article page shows of the rest of the site, and the article's own fields (its body as the digest made when parsed). */
 interface ArticlePageInputs {
-  /** Every field of the article but its text (its body stands as the digest parsing made of it): one token in fingerprints. */
-  own: object;
+  /** Every field of the article but its text, as one digest (view.ts's articleToken). */
+  own: string;
   category: { name: string; slug: string } | undefined;
   /** Slug of the listing page of each author, tag and source, where it has one. */
   authorSlugs: (string | undefined)[];
@@ -47,7 +47,7 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
   const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
   const relatedLinks = article.related.hidden ? [] : (site.related.get(article.slug) ?? []);
   return {
-    own: articleFields(article),
+    own: articleToken(article),
     category: group && { name: group.name, slug: group.slug },
     authorSlugs: article.authors.map((name) => slugOf(name, listings.authorByKey)),
     tagSlugs: article.tags.map((tag) => slugOf(tag, listings.tagByKey)),

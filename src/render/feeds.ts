@@ -9,7 +9,7 @@ import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
 import type { Article, Page } from '../types.ts';
 import { DAY_MS } from '../time.ts';
-import { absoluteUrl, articleFields, articleLang, isoDate } from './view.ts';
+import { absoluteUrl, articleLang, articleToken, isoDate } from './view.ts';
 
 /** The sitemap protocol's limit of URLs per file. */
 export const SITEMAP_MAX_URLS = 50_000;
@@ -53,8 +53,8 @@ function* feedPages(site: Site, path: string, title: string, articles: readonly 
   const { config } = site;
   const latest = articles.slice(0, config.feedSize);
   const base = path.replace(/^\//, '');
-  // Everything the three files are made of: the config, the feed's place and title, every field of its articles.
-  const inputs = () => JSON.stringify([config, path, title, group?.name ?? null, latest.map(articleFields)]);
+  // Everything the three files are made of: the config, the feed's place and title, every field of its articles (a digest each).
+  const inputs = () => JSON.stringify([config, path, title, group?.name ?? null, latest.map(articleToken)]);
   const [rss, atom, json] = madeFrom(`${base}feed`, inputs, () => makeFeeds(config, path, title, latest, group));
   yield { path: `${base}feed.xml`, content: rss };
   yield { path: `${base}atom.xml`, content: atom };

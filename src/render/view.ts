@@ -103,22 +103,24 @@ function configKey(config: Config): string {
 }
 
 /**
- * Every field of a parsed article but its text (its body stands as the digest parsing
- * made of it), as a shared view: one token in fingerprints and memo keys. Made once per
- * article object: articles are not changed once parsed (perArticle relies on that too),
- * and a dev session keeps the unchanged ones.
+ * A digest of every field of a parsed article but its text (its body counts by the
+ * digest parsing made of it): what fingerprints and memo keys hold for "this article,
+ * as it is". Made once per article object (articles are not changed once parsed;
+ * perArticle relies on that too), and only the digest is kept: 100,000 of them are a
+ * few MB, where the views they stand for would be tens.
  */
-export function articleFields(article: Article): object {
-  let fields = articleFieldViews.get(article);
-  if (!fields) {
-    const { html, text, terms, ...rest } = article;
-    fields = sharedView(article.htmlDigest === undefined ? { ...rest, html } : rest);
-    articleFieldViews.set(article, fields);
+export function articleToken(article: Article): string {
+  let token = articleTokens.get(article);
+  if (token === undefined) {
+    const { html, text, terms, ...fields } = article;
+    const json = JSON.stringify(article.htmlDigest === undefined ? { ...fields, html } : fields);
+    token = createHash('sha256').update(json, 'utf16le').digest('base64');
+    articleTokens.set(article, token);
   }
-  return fields;
+  return token;
 }
 
-const articleFieldViews = new WeakMap<Article, object>();
+const articleTokens = new WeakMap<Article, string>();
 
 // Every page lists some forty articles in its side column; cutting each title by
 // grapheme is the costliest part of building page data.
