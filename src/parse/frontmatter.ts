@@ -60,6 +60,8 @@ export function splitFrontmatter(text: string, report: Report): SplitSource | un
   let closingIndex = -1;
   let closingStart = 0;
   let closingEnd = 0;
+  /** 0-based index of the first line before the closing fence that starts with `---` but is no fence. */
+  let strayIndex = -1;
   for (let index = 1, lineStart = firstNewline + 1; firstNewline !== -1; index++) {
     const newline = text.indexOf('\n', lineStart);
     const lineEnd = newline === -1 ? text.length : newline;
@@ -68,11 +70,18 @@ export function splitFrontmatter(text: string, report: Report): SplitSource | un
       [closingIndex, closingStart, closingEnd] = [index, lineStart, lineEnd];
       break;
     }
+    if (strayIndex === -1 && first === 0x2d && text.startsWith('---', lineStart)) strayIndex = index;
     if (newline === -1) break;
     lineStart = newline + 1;
   }
   if (closingIndex === -1) {
     report(1, 'frontmatter/unclosed', 'the frontmatter opened on line 1 is never closed', 'add a line `---` after the last frontmatter field');
+    return undefined;
+  }
+  // YAML reads such a line as a document marker, and gray-matter as the closing fence:
+  // the fields after it would become article text, and the error would be a missing date.
+  if (strayIndex !== -1) {
+    report(strayIndex + 1, 'frontmatter/stray-fence', `line ${strayIndex + 1} starts with \`---\` inside the frontmatter, which closes on line ${closingIndex + 1}`, 'end the frontmatter with a line of exactly `---`; quote a value that starts with `---`, or move it under a key');
     return undefined;
   }
 
