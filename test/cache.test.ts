@@ -52,7 +52,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     // nearly every article on every page, and any change would re-render every page
     // whether or not the build tracked what each page shows.
     const shortLists = 'lists: {mostRead: 1, trending: 1, headlines: 1, recommended: 1, latest: 1, related: 2}\n';
-    const files: Record<string, string> = { 'site.yaml': `pageSize: 3\n${shortLists}` };
+    const files: Record<string, string> = { 'site.yaml': `pageSize: 3\n${shortLists}feedContent: full\n` };
     let counter = 0;
     for (; counter < 12; counter++) files[`a${counter}.md`] = articleText(rng, counter);
     const contentDir = await writeArchive(files);
@@ -66,8 +66,15 @@ describe('incremental builds', { timeout: 180_000 }, () => {
       const action = rng.int(7);
       if (action <= 1 || names().length < 4) {
         const name = rng.pick(names());
-        files[name] = articleText(rng, counter++);
-        log.push(`edit ${name}`);
+        if (rng.next() < 0.5) {
+          files[name] = articleText(rng, counter++);
+          log.push(`edit ${name}`);
+        } else {
+          // A later paragraph only: the page, full-text feeds and related scores change;
+          // title, date, tags and the summary (the first paragraph) do not.
+          files[name] = files[name]!.replace(/(\n---\n\n[^\n]*\n)[\s\S]*$/, `$1\n${rng.pick(['资本市场', '利率下行', '芯片出口'])}改写了正文${counter++}。\n`);
+          log.push(`edit body of ${name}`);
+        }
       } else if (action === 2) {
         const name = `a${counter}.md`;
         files[name] = articleText(rng, counter++);
@@ -86,7 +93,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
         await rename(path.join(contentDir, name), path.join(contentDir, renamed));
         log.push(`rename ${name} -> ${renamed}`);
       } else if (action === 5) {
-        files['site.yaml'] = `pageSize: ${2 + rng.int(3)}\n${rng.next() < 0.5 ? 'language: en\n' : ''}${rng.next() < 0.8 ? shortLists : ''}`;
+        files['site.yaml'] = `pageSize: ${2 + rng.int(3)}\n${rng.next() < 0.5 ? 'language: en\n' : ''}${rng.next() < 0.8 ? shortLists : ''}${rng.next() < 0.8 ? 'feedContent: full\n' : ''}${rng.next() < 0.3 ? 'feedSize: 3\n' : ''}`;
         log.push(`config ${JSON.stringify(files['site.yaml'])}`);
       } else {
         log.push('no change');

@@ -81,7 +81,7 @@ export function splitFrontmatter(text: string, report: Report): SplitSource | un
   // YAML reads such a line as a document marker, and gray-matter as the closing fence:
   // the fields after it would become article text, and the error would be a missing date.
   if (strayIndex !== -1) {
-    report(strayIndex + 1, 'frontmatter/stray-fence', `line ${strayIndex + 1} starts with \`---\` inside the frontmatter, which closes on line ${closingIndex + 1}`, 'end the frontmatter with a line of exactly `---`; quote a value that starts with `---`, or move it under a key');
+    report(strayIndex + 1, 'frontmatter/stray-fence', `line ${strayIndex + 1} starts with \`---\` inside the frontmatter, which closes on line ${closingIndex + 1}`, 'end the frontmatter with a line of exactly `---`; indent the line under its field, or remove it');
     return undefined;
   }
 

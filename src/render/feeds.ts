@@ -27,8 +27,10 @@ export type MadeFiles = Map<string, { inputs: string; made: unknown }>;
 
 /** `made`: a dev session's files from its last build; without it, everything is made. */
 export async function* syndicationPages(site: Site, made?: MadeFiles): AsyncGenerator<Page> {
+  const used = new Set<string>();
   const madeFrom = <T>(slot: string, inputs: () => string, make: () => T): T => {
     if (!made) return make();
+    used.add(slot);
     const key = inputs();
     const last = made.get(slot);
     if (last?.inputs === key) return last.made as T;
@@ -39,6 +41,8 @@ export async function* syndicationPages(site: Site, made?: MadeFiles): AsyncGene
   yield* feedPages(site, '/', site.config.title, site.articles, undefined, madeFrom);
   for (const group of site.listings.categories) yield* feedPages(site, `/categories/${group.slug}/`, `${group.name} - ${site.config.title}`, group.articles, group, madeFrom);
   yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS, madeFrom);
+  // A removed category's feeds, a sitemap that is no longer needed: not kept.
+  if (made) for (const slot of made.keys()) if (!used.has(slot)) made.delete(slot);
   const news = await newsSitemap(site);
   if (news) yield { path: 'sitemap-news.xml', content: news };
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };

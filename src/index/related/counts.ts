@@ -429,9 +429,11 @@ export class TermMemo {
     return counts;
   }
 
-  private forget(): void {
+  /** Lets go of everything counted: a build that cannot use the memo, or a dictionary mostly dead. */
+  forget(): void {
     this.dictionary = new TermCounter(1);
     this.byRecord = new Map();
+    this.recounted = 0;
   }
 }
 
