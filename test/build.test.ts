@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_TEMPLATES } from '../src/render/templates.ts';
+import { BUILTIN_TEMPLATES } from '../src/render/template-files.ts';
 import { buildArchive, listFiles, md, NOW, NOW_ISO, runCli, tempDir, writeArchive } from './helpers.ts';
 
 /** A small archive: two stories on one company, one unrelated, a headline. */

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, createSession } from '../src/build.ts';
-import { BUILTIN_TEMPLATES } from '../src/render/templates.ts';
+import { BUILTIN_TEMPLATES } from '../src/render/template-files.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
 

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { build, createSession, type BuildOptions } from '../build.ts';
-import { BUILTIN_TEMPLATES } from '../render/templates.ts';
+import { BUILTIN_TEMPLATES } from '../render/template-files.ts';
 import type { Config } from '../config.ts';
 import { formatDiagnostic, UsageError } from '../errors.ts';
 import { EventHub } from './events.ts';

@@ -3,12 +3,9 @@
 // and included partials.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import { isSharedView } from './shared-view.ts';
-
-/** The templates Broadsheet ships; `--templates DIR` replaces them. */
-export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+import { BUILTIN_TEMPLATES } from './template-files.ts';
 
 export interface Renderer {
   render(template: string, data: object): string;

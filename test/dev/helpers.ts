@@ -5,7 +5,7 @@
 import { cp } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { BUILTIN_TEMPLATES } from '../../src/render/templates.ts';
+import { BUILTIN_TEMPLATES } from '../../src/render/template-files.ts';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/dev.ts';
 import { NOW, writeArchive } from '../helpers.ts';
 
