@@ -1,6 +1,6 @@
 // Loads a TypeScript entry point with no compile step, fast. The first run bundles
 // the entry and every src/ file it imports with esbuild (packages stay external,
-// but for the few that carry a performance fix, see DEPENDENCY_FIXES)
+// but for the few on the import path to a performance fix, see DEPENDENCY_FIXES)
 // into node_modules/.cache/broadsheet/; later runs import that bundle directly
 // while every input file still has the same content. Node then loads the
 // dependencies without a module hook: through tsx's loader thread, every one of
@@ -68,7 +68,7 @@ async function bundleFor(entry) {
     outdir: path.join(CACHE_DIR, key),
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
-    plugins: [externalUnlessFixed, loadModules],
+    plugins: [externalUnlessBundled, loadModules],
   });
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const absolute = path.resolve(ROOT, file);
@@ -145,18 +145,19 @@ export const DEPENDENCY_FIXES = [
     times: 1,
   },
 ];
+/** The packages that carry a fix, and remark-parse, whose imports must reach the fixed copies. */
 const BUNDLED_PACKAGES = new Set(['remark-parse', 'mdast-util-from-markdown', 'micromark']);
 const RESOLVING = Symbol('resolving');
 
 /**
- * Packages are imported from node_modules at run time, but for those that carry a fix.
+ * Packages are imported from node_modules at run time, but for BUNDLED_PACKAGES.
  * The bundle imports their own dependencies by name from its folder in
  * node_modules/.cache, so each must be the copy the project root sees: where a
  * package manager nested another version under a bundled package, bundling fails
  * and the CLI runs through tsx, unfixed but right.
  */
-const externalUnlessFixed = {
-  name: 'external-unless-fixed',
+const externalUnlessBundled = {
+  name: 'external-unless-bundled',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.kind === 'entry-point' || path.isAbsolute(args.path) || args.pluginData === RESOLVING) return undefined;

@@ -136,7 +136,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const parseKey = parseKeyFor(config, contentDir);
   const session = options.session;
-  if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, files: new Map(), articles: new Map(), pages: new Map() });
+  // What a session knows of its files (stat and content hash) does not depend on the
+  // settings: after a settings change the sources it holds no parse for are read again.
+  if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, articles: new Map(), pages: new Map() });
   const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
   // What the last build read of each file: unchanged files are not read and hashed again.
   const remembered = cache?.store.previous.sources;

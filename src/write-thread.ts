@@ -35,6 +35,10 @@ function noteError(error: NodeJS.ErrnoException | null): void {
   if (error && !firstError) firstError = { message: error.message, code: error.code };
 }
 
+function sizeOf(content: string | Uint8Array): number {
+  return typeof content === 'string' ? content.length : content.byteLength;
+}
+
 function reportWritten(): void {
   port.postMessage({ kind: 'written', bytes: writtenBytes } satisfies WriterReply);
   writtenBytes = 0;
@@ -55,7 +59,7 @@ function writeSynchronously(): void {
       noteError(error as NodeJS.ErrnoException);
     }
     sampleMs += performance.now() - start;
-    writtenBytes += typeof content === 'string' ? content.length : content.byteLength;
+    writtenBytes += sizeOf(content);
     if (writtenBytes >= REPORT_BYTES) reportWritten();
     if (++sampleFiles === SAMPLE_FILES) {
       synchronous = sampleMs / SAMPLE_FILES <= SLOW_SYNC_WRITE_MS;
@@ -70,7 +74,7 @@ function pump(): void {
   while (active < WRITE_CONCURRENCY && queue.length > 0) {
     const [file, content] = queue.shift()!;
     active++;
-    const size = typeof content === 'string' ? content.length : content.byteLength;
+    const size = sizeOf(content);
     const done = (error: NodeJS.ErrnoException | null) => {
       active--;
       writtenBytes += size;

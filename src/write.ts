@@ -94,8 +94,8 @@ export interface SiteWriterOptions {
   /**
    * How the writer thread writes: `adaptive` (the default) writes synchronously while
    * that is fast and turns concurrent when files are slow to create (write-thread.ts);
-   * `concurrent` overlaps writes from the first file (e.g. a network file system, where
-   * every file is slow to create).
+   * `concurrent` overlaps writes from the first file (what `adaptive` turns to; the
+   * tests choose it to cover that path on any disk).
    */
   threadWrites?: 'adaptive' | 'concurrent';
 }

@@ -199,7 +199,8 @@ export function readFrontmatterLines(text: string): YamlResult | undefined {
     const end = newline === -1 ? text.length : newline;
     line++;
     if (end > start) {
-      const item = LIST_ITEM.exec(text.slice(start, end));
+      const first = text.charCodeAt(start);
+      const item = first === 0x20 || first === 0x2d ? LIST_ITEM.exec(text.slice(start, end)) : null;
       if (item) {
         const value = item[2]!;
         const indent = item[1]!.length;
@@ -224,8 +225,8 @@ export function readFrontmatterLines(text: string): YamlResult | undefined {
           const raw = text.slice(colon + 2, end);
           const value = raw.charCodeAt(0) === 0x5b ? flowList(raw) : blockScalar(raw);
           if (value === undefined) return undefined;
+          // A one-line list's items are on its key's line, which itemLine falls back to.
           data[key] = value;
-          if (Array.isArray(value)) itemLines.set(key, value.map(() => line));
         }
       }
     }

@@ -12,19 +12,20 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
   return {
     path: outputPathFor(article.url),
     template: 'article',
-    // Only what is made from the rest of the site goes in with `inputs`; the layout and
-    // the article's own fields are the same string for every build that did not change them.
-    fingerprintInputs: [layoutContextToken(context), inputs],
+    // The layout's context and the article's own fields as one digest each, and what the
+    // page takes from the rest of the site; made only when a fingerprint is wanted
+    // (never in a build without cache or session).
+    get fingerprintInputs() {
+      return [layoutContextToken(context), articleToken(article), inputs];
+    },
     get data() {
       return (data ??= articlePageData(context, article, inputs));
     },
   };
 }
 
-/** What an article page shows of the rest of the site, and the article's own fields (its body as the digest made when parsed). */
+/** What an article page shows of the rest of the site. */
 interface ArticlePageInputs {
-  /** Every field of the article but its text, as one digest (view.ts's articleToken). */
-  own: string;
   category: { name: string; slug: string } | undefined;
   /** Slug of the listing page of each author, tag and source, where it has one. */
   authorSlugs: (string | undefined)[];
@@ -47,7 +48,6 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
   const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
   const relatedLinks = article.related.hidden ? [] : (site.related.get(article.slug) ?? []);
   return {
-    own: articleToken(article),
     category: group && { name: group.name, slug: group.slug },
     authorSlugs: article.authors.map((name) => slugOf(name, listings.authorByKey)),
     tagSlugs: article.tags.map((tag) => slugOf(tag, listings.tagByKey)),
@@ -58,7 +58,7 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
   };
 }
 
-/** Reads nothing of the site but `inputs`: the page's fingerprint is made of them and the layout context. */
+/** Reads nothing of the site but `inputs`: the page's fingerprint is made of them, the article and the layout context. */
 function articlePageData(context: LayoutContext & { labels: Labels }, article: Article, inputs: ArticlePageInputs): object {
   const { config, labels } = context;
   const group = inputs.category;

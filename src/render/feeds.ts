@@ -9,7 +9,8 @@ import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
 import type { Article, Page } from '../types.ts';
 import { DAY_MS } from '../time.ts';
-import { absoluteUrl, articleLang, articleToken, isoDate } from './view.ts';
+import { jsonDigest } from './shared-view.ts';
+import { absoluteUrl, articleLang, articleToken, configKey, isoDate } from './view.ts';
 
 /** The sitemap protocol's limit of URLs per file. */
 export const SITEMAP_MAX_URLS = 50_000;
@@ -23,7 +24,7 @@ export const NEWS_MAX_URLS = 1_000;
  * without making them again (the libraries' serializers and streams cost ~65 ms a
  * rebuild at 4,000 articles).
  */
-export type MadeFiles = Map<string, { inputs: string; made: unknown }>;
+export type MadeFiles = Map<string, { inputsDigest: string; made: unknown }>;
 
 /** `made`: a dev session's files from its last build; without it, everything is made. */
 export async function* syndicationPages(site: Site, made?: MadeFiles): AsyncGenerator<Page> {
@@ -31,11 +32,14 @@ export async function* syndicationPages(site: Site, made?: MadeFiles): AsyncGene
   const madeFrom = <T>(slot: string, inputs: () => string, make: () => T): T => {
     if (!made) return make();
     used.add(slot);
-    const key = inputs();
+    // A digest: a child sitemap's inputs are the text of up to 50,000 URLs.
+    const inputsDigest = jsonDigest(inputs());
     const last = made.get(slot);
-    if (last?.inputs === key) return last.made as T;
+    if (last?.inputsDigest === inputsDigest) return last.made as T;
     const value = make();
-    made.set(slot, { inputs: key, made: value });
+    made.set(slot, { inputsDigest, made: value });
+    // A failed sitemap stream is not kept to be handed out again.
+    if (value instanceof Promise) value.catch(() => made.get(slot)?.made === value && made.delete(slot));
     return value;
   };
   yield* feedPages(site, '/', site.config.title, site.articles, undefined, madeFrom);
@@ -58,7 +62,7 @@ function* feedPages(site: Site, path: string, title: string, articles: readonly 
   const latest = articles.slice(0, config.feedSize);
   const base = path.replace(/^\//, '');
   // Everything the three files are made of: the config, the feed's place and title, every field of its articles (a digest each).
-  const inputs = () => JSON.stringify([config, path, title, group?.name ?? null, latest.map(articleToken)]);
+  const inputs = () => `${configKey(config)}\0${JSON.stringify([path, title, group?.name ?? null, latest.map(articleToken)])}`;
   const [rss, atom, json] = madeFrom(`${base}feed`, inputs, () => makeFeeds(config, path, title, latest, group));
   yield { path: `${base}feed.xml`, content: rss };
   yield { path: `${base}atom.xml`, content: atom };

@@ -3,6 +3,11 @@ import { createHash } from 'node:crypto';
 
 const sharedTokens = new WeakMap<object, string>();
 
+/** A short digest of JSON made for fingerprints: hashed as UTF-16, the way the string is held. */
+export function jsonDigest(json: string): string {
+  return createHash('sha256').update(json, 'utf16le').digest('base64');
+}
+
 function sharedToken(this: object): string {
   let token = sharedTokens.get(this);
   if (token === undefined) {
@@ -12,7 +17,7 @@ function sharedToken(this: object): string {
     // A link item's JSON takes less time to repeat than a hash takes to make; only bigger
     // views are hashed. The first character (a control character) tells the two kinds of
     // token apart, and both from a string field that happens to hold the same text.
-    token = fields.length <= 256 ? `\u0001${fields}` : `\u0000${createHash('sha256').update(fields, 'utf16le').digest('base64')}`;
+    token = fields.length <= 256 ? `\u0001${fields}` : `\u0000${jsonDigest(fields)}`;
     sharedTokens.set(this, token);
   }
   return token;

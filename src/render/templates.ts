@@ -23,6 +23,7 @@ const SIDE_COLUMN_PARTIAL = 'partials/aside.eta';
 const SIDE_COLUMN_PARTIALS = [SIDE_COLUMN_PARTIAL, 'partials/list.eta'];
 
 function sideColumnIsBuiltIn(templatesDir: string): boolean {
+  if (path.resolve(templatesDir) === path.resolve(BUILTIN_TEMPLATES)) return true;
   try {
     return SIDE_COLUMN_PARTIALS.every((file) => readFileSync(path.join(templatesDir, file)).equals(readFileSync(path.join(BUILTIN_TEMPLATES, file))));
   } catch {

@@ -1,12 +1,11 @@
 // Small, pure formatting helpers that turn Site data into the plain strings the
 // templates print. Templates hold no logic beyond loops; everything a template shows
 // is prepared here.
-import { createHash } from 'node:crypto';
 import type { Config, Language } from '../config.ts';
 import type { Article } from '../types.ts';
 import { isoInZone, localParts, pad } from '../time.ts';
 import { labelsFor, type Labels } from './labels.ts';
-import { sharedView } from './shared-view.ts';
+import { jsonDigest, sharedView } from './shared-view.ts';
 import { truncateToWidth } from './width.ts';
 
 export interface LinkItem {
@@ -96,7 +95,8 @@ function perArticle<T extends object>(make: (config: Config, article: Article) =
 const MAX_CONFIGS_KEPT = 4;
 const configKeys = new WeakMap<Config, string>();
 
-function configKey(config: Config): string {
+/** The config's JSON, made once per config object: what per-config memos and keys are made of. */
+export function configKey(config: Config): string {
   let key = configKeys.get(config);
   if (key === undefined) configKeys.set(config, (key = JSON.stringify(config)));
   return key;
@@ -114,7 +114,7 @@ export function articleToken(article: Article): string {
   if (token === undefined) {
     const { html, text, terms, ...fields } = article;
     const json = JSON.stringify(article.htmlDigest === undefined ? { ...fields, html } : fields);
-    token = createHash('sha256').update(json, 'utf16le').digest('base64');
+    token = jsonDigest(json);
     articleTokens.set(article, token);
   }
   return token;
@@ -208,9 +208,9 @@ function layoutConstants(context: LayoutContext): Pick<LayoutView, 'footer' | 'f
 export function layoutContextToken(context: LayoutContext): string {
   let token = layoutTokens.get(context);
   if (token === undefined) {
-    const fields = JSON.stringify({ config: context.config, cssHref: context.cssHref, nav: context.nav, footerLinks: context.footerLinks, footer: layoutConstants(context).footer });
+    const fields = JSON.stringify({ cssHref: context.cssHref, nav: context.nav, footerLinks: context.footerLinks, footer: layoutConstants(context).footer });
     // Short, as it goes into the fingerprint JSON of every such page.
-    token = createHash('sha256').update(fields, 'utf16le').digest('base64');
+    token = jsonDigest(`${configKey(context.config)}\0${fields}`);
     layoutTokens.set(context, token);
   }
   return token;

@@ -395,7 +395,8 @@ export class TermMemo {
   static readonly MAX_DOCS = 40_000;
 
   private dictionary = new TermCounter(1);
-  private byRecord = new Map<string, { record: string; doc: CountedDoc }>();
+  /** By each doc's key: the record it was counted from, and its counts. */
+  private byKey = new Map<string, { record: string; doc: CountedDoc }>();
   /** Records counted by the last build, as opposed to taken from the memo. */
   recounted = 0;
 
@@ -411,7 +412,7 @@ export class TermMemo {
       const doc = docs[d]!;
       const key = keyOf(doc);
       const record = recordOf(doc);
-      let entry = this.byRecord.get(key);
+      let entry = this.byKey.get(key);
       if (entry?.record !== record) {
         count(this.dictionary, doc);
         entry = { record, doc: this.dictionary.detachDoc(0) };
@@ -421,7 +422,7 @@ export class TermMemo {
       counted[d] = entry.doc;
     }
     // Only the docs of this build are kept: a deleted article's entries go.
-    this.byRecord = kept;
+    this.byKey = kept;
     const counts = new RenumberedCounts(counted, this.dictionary.size, this.dictionary.termLookup());
     // The dictionary keeps the terms of every version of every article seen; once most
     // of it is dead, the next build counts everything anew into a fresh one.
@@ -432,7 +433,7 @@ export class TermMemo {
   /** Lets go of everything counted: a build that cannot use the memo, or a dictionary mostly dead. */
   forget(): void {
     this.dictionary = new TermCounter(1);
-    this.byRecord = new Map();
+    this.byKey = new Map();
     this.recounted = 0;
   }
 }

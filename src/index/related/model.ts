@@ -76,10 +76,10 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
   const n = docs.length;
   // Fields: title (with summary), body. A dev session's memo gives the same counts as
   // counting every record anew, when every doc has one.
-  const memoUsable = memo !== undefined && !tok && n <= TermMemo.MAX_DOCS && docs.every((a) => recordedTerms(a) !== undefined);
-  if (memo && !memoUsable) memo.forget();
-  const counts: DocTermCounts = memoUsable
-    ? memo!.counts(docs, (a) => a.sourcePath, (a) => a.terms!, (counter, a) => countDoc(counter, 0, a))
+  const usableMemo = memo && !tok && n <= TermMemo.MAX_DOCS && docs.every((a) => recordedTerms(a) !== undefined) ? memo : undefined;
+  if (memo && !usableMemo) memo.forget();
+  const counts: DocTermCounts = usableMemo
+    ? usableMemo.counts(docs, (a) => a.sourcePath, (a) => a.terms!, (counter, a) => countDoc(counter, 0, a))
     : countAll(docs, tok);
   const meta = new LabelSets(n, 2); // tags, tickers
   const people = new LabelSets(n, 1);
