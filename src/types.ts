@@ -53,10 +53,12 @@ export interface Article {
   /** Sanitized body HTML. */
   html: string;
   /**
-   * sha256 of `html`, made when parsed (on the workers, and cached with the article):
-   * page fingerprints count the body by it instead of serializing it on every build.
+   * A digest of every field but `text`, `terms` and itself (the body's HTML included),
+   * made when parsed (on the workers, and cached with the article): page fingerprints
+   * and memo keys count "this article, as it is" by it instead of serializing it again
+   * on every build. See articleDigest in src/render/shared-view.ts.
    */
-  htmlDigest?: string | undefined;
+  digest?: string | undefined;
   /**
    * Body as plain text, for the summary and related links. Emptied by the parse step
    * once `terms` records its related-link tokens.

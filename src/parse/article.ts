@@ -1,8 +1,8 @@
 // SourceFile -> Article. Pure: decoding, frontmatter, Markdown and URL, with every
 // problem in the file reported (not only the first).
-import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
+import { articleDigest } from '../render/shared-view.ts';
 import { truncateToWidth } from '../render/width.ts';
 import { slugFromText, slugProblem } from '../slug.ts';
 import { localParts, pad } from '../time.ts';
@@ -174,10 +174,10 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
     related: related.ok ? { ...related.value, line: Object.hasOwn(data, 'related') ? lineOf('related') : undefined } : { pinned: [], hidden: false, line: undefined },
     image,
     html: rendered.html,
-    htmlDigest: createHash('sha256').update(rendered.html).digest('base64'),
     text: rendered.text,
     headings: rendered.headings,
   };
+  article.digest = articleDigest(article);
   return { article, diagnostics };
 }
 

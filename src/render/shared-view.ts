@@ -1,11 +1,22 @@
 // Views that many pages show, marked so that page fingerprints count each as one token.
 import { createHash } from 'node:crypto';
+import type { Article } from '../types.ts';
 
 const sharedTokens = new WeakMap<object, string>();
 
 /** A short digest of JSON made for fingerprints: hashed as UTF-16, the way the string is held. */
 export function jsonDigest(json: string): string {
   return createHash('sha256').update(json, 'utf16le').digest('base64');
+}
+
+/**
+ * A digest of every field of a parsed article but its text and related-link tokens:
+ * what fingerprints and memo keys hold for "this article, as it is". Parsing stores it
+ * on the article (articles are not changed once parsed).
+ */
+export function articleDigest(article: Article): string {
+  const { text, terms, digest, ...fields } = article;
+  return jsonDigest(JSON.stringify(fields));
 }
 
 function sharedToken(this: object): string {

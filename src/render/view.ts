@@ -5,7 +5,7 @@ import type { Config, Language } from '../config.ts';
 import type { Article } from '../types.ts';
 import { isoInZone, localParts, pad } from '../time.ts';
 import { labelsFor, type Labels } from './labels.ts';
-import { jsonDigest, sharedView } from './shared-view.ts';
+import { articleDigest, jsonDigest, sharedView } from './shared-view.ts';
 import { truncateToWidth } from './width.ts';
 
 export interface LinkItem {
@@ -103,20 +103,13 @@ export function configKey(config: Config): string {
 }
 
 /**
- * A digest of every field of a parsed article but its text (its body counts by the
- * digest parsing made of it): what fingerprints and memo keys hold for "this article,
- * as it is". Made once per article object (articles are not changed once parsed;
- * perArticle relies on that too), and only the digest is kept: 100,000 of them are a
- * few MB, where the views they stand for would be tens.
+ * What fingerprints and memo keys hold for "this article, as it is": the digest parsing
+ * made of it, or for an article made some other way (tests), one made on first use.
  */
 export function articleToken(article: Article): string {
+  if (article.digest !== undefined) return article.digest;
   let token = articleTokens.get(article);
-  if (token === undefined) {
-    const { html, text, terms, ...fields } = article;
-    const json = JSON.stringify(article.htmlDigest === undefined ? { ...fields, html } : fields);
-    token = jsonDigest(json);
-    articleTokens.set(article, token);
-  }
+  if (token === undefined) articleTokens.set(article, (token = articleDigest(article)));
   return token;
 }
 
