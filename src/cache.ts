@@ -24,7 +24,7 @@
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -36,7 +36,7 @@ import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** Bump when the cache layout changes. */
-const FORMAT = 5;
+const FORMAT = 6;
 
 export interface CachedParse {
   hash: string;
@@ -74,6 +74,8 @@ export class BuildCache {
     private readonly articlesFile: string,
     private readonly pagesFile: string,
     readonly previous: CacheState,
+    /** How the articles file read by this build is laid out (undefined when it was not read). */
+    private readonly articlesLayout: () => ArticlesFileLayout | undefined,
   ) {}
 
   /** `parseKey` names everything parsing depends on; `outDir` the site the page records describe. */
@@ -82,14 +84,15 @@ export class BuildCache {
     const articlesFile = path.join(dir, `articles-${digest(parseKey).slice(0, 16)}.v8`);
     const pagesFile = path.join(dir, `pages-${digest(path.resolve(outDir)).slice(0, 16)}.v8`);
     // Read when first asked for: a build that finds nothing changed never needs them.
-    let articles: Map<string, CachedParse> | undefined;
+    let read: ReturnType<typeof readArticles> | null = null;
+    const readOnce = () => (read === null ? (read = readArticles(articlesFile, parseKey)) : read);
     let pageState = readSerialized<{ pages: Map<string, PageRecord>; inputs: string; marker: string; report: BuildReport; sources: CacheState['sources'] }>(pagesFile, path.resolve(outDir));
     // A build without the cache, with another cache folder, or a hand edit may have
     // replaced the site since: then the records describe files that are gone.
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
     const state: CacheState = {
       get articles() {
-        return (articles ??= readArticles(articlesFile, parseKey) ?? new Map());
+        return readOnce()?.articles ?? new Map();
       },
       pages: pageState?.pages ?? new Map(),
       inputs: pageState?.inputs,
@@ -97,16 +100,17 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, state);
+    return new BuildCache(dir, articlesFile, pagesFile, state, () => (read === null ? undefined : read?.layout));
   }
 
-  async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<void> {
-    await writeArticles(this.dir, this.articlesFile, parseKey, articles);
+  async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
+    const saved = await writeArticles(this.dir, this.articlesFile, parseKey, articles, this.articlesLayout());
     // Parses under other settings will not be read again: a changed setting or tool
     // version would otherwise leave one stale file per change.
     for (const name of readdirSync(this.dir)) {
       if (name.startsWith('articles-') && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { force: true });
     }
+    return saved;
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
@@ -141,41 +145,117 @@ async function writeSerialized(dir: string, file: string, key: string, value: un
 // The parsed articles are the biggest thing the cache holds (~430 MB serialized at
 // 100,000 articles). Serialized whole, that is one buffer of that size on top of the
 // live archive, at the build's peak; so they are written and read as a run of
-// length-prefixed chunks: [header][chunk]..., each a v8-serialized array of entries.
-const ARTICLES_PER_CHUNK = 2000;
+// length-prefixed frames: [header][bucket]..., each bucket a v8-serialized array of
+// the entries whose path hashes to it. After an edit only the buckets holding a
+// changed entry are serialized again; the others' bytes are copied from the last
+// file (a warm build of 4,000 Chinese articles serialized 25 MB for one edit).
+interface ArticlesHeader {
+  format: number;
+  key: string;
+  count: number;
+  buckets: number;
+}
 
-async function writeArticles(dir: string, file: string, key: string, articles: Map<string, CachedParse>): Promise<void> {
+/** Where the entries read from the articles file came from, so that unchanged buckets can be copied. */
+interface ArticlesFileLayout {
+  buckets: number;
+  /** Byte offset and length of each bucket's frame (its length prefix included). */
+  spans: { offset: number; length: number }[];
+  /** The file as it was read: its bytes are copied only while it is still that file. */
+  identity: string;
+  entries: Map<string, CachedParse>;
+}
+
+const ENTRIES_PER_BUCKET = 1000;
+
+function bucketCountFor(entries: number): number {
+  let buckets = 16;
+  while (buckets * ENTRIES_PER_BUCKET < entries) buckets *= 2;
+  return buckets;
+}
+
+/** FNV-1a of the path's UTF-16 code units: stable across runs and machines. */
+function bucketOf(sourcePath: string, buckets: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sourcePath.length; i++) hash = Math.imul(hash ^ sourcePath.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % buckets;
+}
+
+function fileIdentity(stat: { ino: number; size: number; mtimeMs: number }): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+}
+
+/** How a save went: buckets in the file, and how many of them were serialized (the rest were copied). */
+export interface ArticlesSaved {
+  buckets: number;
+  serialized: number;
+}
+
+async function writeArticles(dir: string, file: string, key: string, articles: Map<string, CachedParse>, layout: ArticlesFileLayout | undefined): Promise<ArticlesSaved> {
   await mkdir(dir, { recursive: true });
+  const buckets = bucketCountFor(articles.size);
+  const grouped: [string, CachedParse][][] = Array.from({ length: buckets }, () => []);
+  for (const entry of articles) grouped[bucketOf(entry[0], buckets)]!.push(entry);
+  // A bucket is copied when it holds exactly the entries that were read into it.
+  const reusable = new Set<number>();
+  if (layout && layout.buckets === buckets) {
+    for (let bucket = 0; bucket < buckets; bucket++) reusable.add(bucket);
+    for (const [sourcePath, entry] of articles) {
+      const before = layout.entries.get(sourcePath);
+      if (before === undefined || before.result !== entry.result || before.hash !== entry.hash || before.displayPath !== entry.displayPath) reusable.delete(bucketOf(sourcePath, buckets));
+    }
+    const counts = new Array<number>(buckets).fill(0);
+    for (const sourcePath of layout.entries.keys()) counts[bucketOf(sourcePath, buckets)]!++;
+    for (let bucket = 0; bucket < buckets; bucket++) if (counts[bucket] !== grouped[bucket]!.length) reusable.delete(bucket);
+  }
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w');
+  let previous: FileHandle | undefined;
+  let saved: ArticlesSaved = { buckets, serialized: buckets };
   try {
+    if (reusable.size > 0) {
+      previous = await open(file, 'r').catch(() => undefined);
+      if (previous && fileIdentity(await previous.stat()) !== layout!.identity) {
+        await previous.close();
+        previous = undefined;
+      }
+    }
     const frame = async (value: unknown) => {
       const body = serialize(value);
       const length = Buffer.alloc(4);
       length.writeUInt32LE(body.length);
       await handle.writev([length, body]);
     };
-    await frame({ format: FORMAT, key, count: articles.size });
-    let chunk: [string, CachedParse][] = [];
-    for (const entry of articles) {
-      chunk.push(entry);
-      if (chunk.length === ARTICLES_PER_CHUNK) {
-        await frame(chunk);
-        chunk = [];
+    await frame({ format: FORMAT, key, count: articles.size, buckets } satisfies ArticlesHeader);
+    let serialized = 0;
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      if (previous && reusable.has(bucket)) {
+        const span = layout!.spans[bucket]!;
+        const bytes = Buffer.allocUnsafe(span.length);
+        const { bytesRead } = await previous.read(bytes, 0, span.length, span.offset);
+        if (bytesRead === span.length) {
+          await handle.write(bytes);
+          continue;
+        }
       }
+      await frame(grouped[bucket]);
+      serialized++;
     }
-    if (chunk.length > 0) await frame(chunk);
+    saved = { buckets, serialized };
   } finally {
+    await previous?.close();
     await handle.close();
   }
   await rename(temporary, file);
+  return saved;
 }
 
-function readArticles(file: string, expectedKey: string): Map<string, CachedParse> | undefined {
+function readArticles(file: string, expectedKey: string): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    const size = stat.size;
     let position = 0;
     const frame = (): unknown => {
       const length = Buffer.alloc(4);
@@ -187,11 +267,17 @@ function readArticles(file: string, expectedKey: string): Map<string, CachedPars
       position += 4 + body.length;
       return deserialize(body);
     };
-    const header = frame() as { format: number; key: string; count: number };
+    const header = frame() as ArticlesHeader;
     if (header.format !== FORMAT || header.key !== expectedKey) return undefined;
     const articles = new Map<string, CachedParse>();
-    while (articles.size < header.count) for (const [path, entry] of frame() as [string, CachedParse][]) articles.set(path, entry);
-    return articles;
+    const spans: ArticlesFileLayout['spans'] = [];
+    for (let bucket = 0; bucket < header.buckets; bucket++) {
+      const offset = position;
+      for (const [sourcePath, entry] of frame() as [string, CachedParse][]) articles.set(sourcePath, entry);
+      spans.push({ offset, length: position - offset });
+    }
+    if (articles.size !== header.count || position !== size) return undefined;
+    return { articles, layout: { buckets: header.buckets, spans, identity: fileIdentity(stat), entries: articles } };
   } catch {
     return undefined;
   } finally {

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, createSession } from '../src/build.ts';
+import { BuildCache, type CachedParse } from '../src/cache.ts';
 import { BUILTIN_TEMPLATES } from '../src/render/template-files.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
@@ -371,5 +372,68 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     // d2 for its missing parse; d1 again, as it changed too recently to be remembered.
     expect([third.filesRead, third.filesParsed]).toEqual([2, 1]);
     expect(third.pages!.find((p) => p.path === '2026/11/d2/index.html')!.content).toContain('正文2。');
+  });
+});
+
+describe('the parsed-article store', () => {
+  const entry = (n: number, version = 0): CachedParse => ({
+    hash: `h${n}-${version}`,
+    displayPath: `content/a${n}.md`,
+    // The store keeps whatever parsing returned; a diagnostic is enough to tell versions apart.
+    result: { article: undefined, diagnostics: [{ severity: 'warning', file: `a${n}.md`, line: version, code: 'test/version', message: `version ${version}`, hint: undefined }] },
+  });
+  const versionOf = (stored: CachedParse | undefined) => stored?.result.diagnostics[0]?.line;
+
+  it('serializes again only the buckets whose entries changed, and reads back every entry', async () => {
+    const cacheDir = await tempDir();
+    const outDir = path.join(cacheDir, 'dist');
+    const open = () => BuildCache.open(cacheDir, 'parse-key', outDir);
+    const first = new Map(Array.from({ length: 3000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    expect(await open().saveArticles(first, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+
+    // One edit: that entry's bucket is made again, the other fifteen are copied.
+    const second = open();
+    const entries = new Map(second.previous.articles);
+    expect(entries.size).toBe(3000);
+    entries.set('a7.md', entry(7, 1));
+    expect(await second.saveArticles(entries, 'parse-key')).toEqual({ buckets: 16, serialized: 1 });
+
+    // A removal and an addition, each in its own bucket (or the same one).
+    const third = open();
+    const read = third.previous.articles;
+    expect(read.size).toBe(3000);
+    expect(versionOf(read.get('a7.md'))).toBe(1);
+    expect(versionOf(read.get('a8.md'))).toBe(0);
+    const changed = new Map(read);
+    changed.delete('a100.md');
+    changed.set('new.md', entry(3000));
+    const saved = await third.saveArticles(changed, 'parse-key');
+    expect(saved.serialized).toBeGreaterThanOrEqual(1);
+    expect(saved.serialized).toBeLessThanOrEqual(2);
+
+    const fourth = open().previous.articles;
+    expect([...fourth.keys()].sort()).toEqual([...changed.keys()].sort());
+    for (const [sourcePath, stored] of changed) expect(fourth.get(sourcePath)).toEqual(stored);
+
+    // Nothing is copied from a file that is not the one read (another build replaced it).
+    const fifth = open();
+    const again = new Map(fifth.previous.articles);
+    await writeFile(path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('articles-'))!), 'replaced');
+    again.set('a7.md', entry(7, 2));
+    expect(await fifth.saveArticles(again, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+    expect(versionOf(open().previous.articles.get('a7.md'))).toBe(2);
+    expect(open().previous.articles.size).toBe(3000);
+  });
+
+  it('lays out a bigger archive in more buckets, serializing everything once when the count changes', async () => {
+    const cacheDir = await tempDir();
+    const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));
+    const small = new Map(Array.from({ length: 16_000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    expect(await open().saveArticles(small, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+    const store = open();
+    const grown = new Map(store.previous.articles);
+    grown.set('extra.md', entry(16_000));
+    expect(await store.saveArticles(grown, 'parse-key')).toEqual({ buckets: 32, serialized: 32 });
+    expect(open().previous.articles.size).toBe(16_001);
   });
 });
