@@ -16,12 +16,11 @@ import { assembleSite, checkCollisions, publishedArticles, type Site, type StepT
 import { dataFileDigest, loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
-import type { MadeFiles } from './render/feeds.ts';
 import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
 import type { Article, Page, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
-import { BuildCache, DEFAULT_CACHE_DIR, digest, folderFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
+import { BuildCache, DEFAULT_CACHE_DIR, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 
@@ -75,12 +74,10 @@ export interface BuildSession {
   pageViews?: { key: string; table: PageViewTable | undefined; diagnostics: Diagnostic[] } | undefined;
   /** Related-link term counts of the articles seen so far. */
   termMemo: TermMemo;
-  /** Feeds and sitemaps of the last build, with what they were made from. */
-  madeFiles: MadeFiles;
 }
 
 export function createSession(): BuildSession {
-  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo(), madeFiles: new Map() };
+  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo() };
 }
 
 export interface StageTiming {
@@ -269,7 +266,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const estimatedPages = published.length + Math.ceil(published.length / config.pageSize) + 2;
   const allPages = async function* () {
     yield* sitePages(site, assets);
-    yield* syndicationPages(site, session?.madeFiles);
+    yield* syndicationPages(site);
   };
 
   if (options.write === false) {
@@ -277,14 +274,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const pages: Page[] = [];
       const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
       for await (const page of allPages()) {
-        if (!('template' in page)) {
+        if ('content' in page) {
           pages.push(page);
           continue;
         }
-        const fingerprint = session ? pageFingerprint(templatesKey, page) : '';
+        const isSpec = 'template' in page;
+        const fingerprint = session ? (isSpec ? pageFingerprint(templatesKey, page) : madeFingerprint(templatesKey, page)) : '';
         const before = session?.pages.get(page.path);
         const reused = before !== undefined && before.fingerprint === fingerprint;
-        const content = reused ? before.content : renderer.render(page.template, page.data);
+        const content = reused ? before.content : isSpec ? renderer.render(page.template, page.data) : await page.make();
         if (reused) result.pagesReused++;
         if (session) rendered.set(page.path, { fingerprint, content });
         pages.push({ path: page.path, content });
@@ -307,8 +305,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     let htmlRendered = false;
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
-        const isSpec = 'template' in page;
-        const fingerprint = cache ? (isSpec ? pageFingerprint(templatesKey, page) : digest(page.content)) : '';
+        const fingerprint = !cache ? '' : 'template' in page ? pageFingerprint(templatesKey, page) : 'make' in page ? madeFingerprint(templatesKey, page) : digest(page.content);
         const before = previousPages.get(page.path);
         if (cache && before?.fingerprint === fingerprint) {
           await writer.reuse(page.path, before.size);
@@ -317,7 +314,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           continue;
         }
         const start = performance.now();
-        const content = isSpec ? renderer.render(page.template, page.data) : page.content;
+        const content = 'template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content;
         rendering.ms += performance.now() - start;
         const size = await writer.write({ path: page.path, content });
         if (page.path.endsWith('.html')) htmlRendered = true;

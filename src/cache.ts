@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
 import type { KnownFile } from './load.ts';
-import type { PageSpec } from './types.ts';
+import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
 
@@ -325,6 +325,11 @@ export function pageFingerprint(renderKeyValue: string, page: PageSpec): string 
   // of JSON to UTF-8 first cost more than the hash itself.
   const hashed = page.fingerprintInputs === undefined ? page.data : page.fingerprintInputs;
   return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(hashed), 'utf16le').digest('hex');
+}
+
+/** A made page's fingerprint (a feed, a child sitemap): what it is made from, and the tool that makes it. */
+export function madeFingerprint(renderKeyValue: string, page: MadePage): string {
+  return digest(renderKeyValue, 'made', page.inputsDigest);
 }
 
 /** Fingerprint of a folder's files (names and bytes), e.g. the templates. */

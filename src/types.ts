@@ -89,6 +89,17 @@ export interface Page {
 }
 
 /**
+ * A file made by code rather than a template (a feed, a child sitemap), known before it
+ * is made by a digest of everything it is made from: a build whose cache or dev session
+ * holds the file made from the same inputs keeps that one and never calls `make`.
+ */
+export interface MadePage {
+  path: string;
+  inputsDigest: string;
+  make: () => string | Promise<string>;
+}
+
+/**
  * A page still to be rendered: a template and the exact data it shows. The data is
  * the page's whole dependency set, which is what lets an incremental build skip
  * pages whose data did not change.

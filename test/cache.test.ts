@@ -380,7 +380,7 @@ describe('the parsed-article store', () => {
     hash: `h${n}-${version}`,
     displayPath: `content/a${n}.md`,
     // The store keeps whatever parsing returned; a diagnostic is enough to tell versions apart.
-    result: { article: undefined, diagnostics: [{ severity: 'warning', file: `a${n}.md`, line: version, code: 'test/version', message: `version ${version}`, hint: undefined }] },
+    result: { article: undefined, diagnostics: [{ severity: 'warning', file: `a${n}.md`, line: version, code: 'test/version', message: `version ${version}`, hint: 'none' }] },
   });
   const versionOf = (stored: CachedParse | undefined) => stored?.result.diagnostics[0]?.line;
 

@@ -7,7 +7,7 @@ import { Feed } from 'feed';
 import { SitemapIndexStream, SitemapStream, streamToPromise, type SitemapItemLoose } from 'sitemap';
 import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
-import type { Article, Page } from '../types.ts';
+import type { Article, MadePage, Page } from '../types.ts';
 import { DAY_MS } from '../time.ts';
 import { jsonDigest } from './shared-view.ts';
 import { absoluteUrl, articleLang, articleToken, configKey, isoDate } from './view.ts';
@@ -19,54 +19,33 @@ export const NEWS_WINDOW_MS = 2 * DAY_MS;
 export const NEWS_MAX_URLS = 1_000;
 
 /**
- * The last files made for each slot (a feed, a child sitemap), with the inputs they were
- * made from, kept by a dev session: a rebuild after an edit gets the unchanged ones
- * without making them again (the libraries' serializers and streams cost ~65 ms a
- * rebuild at 4,000 articles).
+ * Feeds and child sitemaps are made pages (their inputs are digested first, so that an
+ * incremental build keeps the unchanged ones without running the libraries'
+ * serializers and streams: ~65 ms of a rebuild at 4,000 articles); the sitemap index,
+ * the news sitemap and robots.txt are small and made every time.
  */
-export type MadeFiles = Map<string, { inputsDigest: string; made: unknown }>;
-
-/** `made`: a dev session's files from its last build; without it, everything is made. */
-export async function* syndicationPages(site: Site, made?: MadeFiles): AsyncGenerator<Page> {
-  const used = new Set<string>();
-  const madeFrom = <T>(slot: string, inputs: () => string, make: () => T): T => {
-    if (!made) return make();
-    used.add(slot);
-    // A digest: a child sitemap's inputs are the text of up to 50,000 URLs.
-    const inputsDigest = jsonDigest(inputs());
-    const last = made.get(slot);
-    if (last?.inputsDigest === inputsDigest) return last.made as T;
-    const value = make();
-    made.set(slot, { inputsDigest, made: value });
-    // A failed sitemap stream is not kept to be handed out again.
-    if (value instanceof Promise) value.catch(() => made.get(slot)?.made === value && made.delete(slot));
-    return value;
-  };
-  yield* feedPages(site, '/', site.config.title, site.articles, undefined, madeFrom);
-  for (const group of site.listings.categories) yield* feedPages(site, `/categories/${group.slug}/`, `${group.name} - ${site.config.title}`, group.articles, group, madeFrom);
-  yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS, madeFrom);
-  // A removed category's feeds, a sitemap that is no longer needed: not kept.
-  if (made) for (const slot of made.keys()) if (!used.has(slot)) made.delete(slot);
+export async function* syndicationPages(site: Site): AsyncGenerator<Page | MadePage> {
+  yield* feedPages(site, '/', site.config.title, site.articles, undefined);
+  for (const group of site.listings.categories) yield* feedPages(site, `/categories/${group.slug}/`, `${group.name} - ${site.config.title}`, group.articles, group);
+  yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS);
   const news = await newsSitemap(site);
   if (news) yield { path: 'sitemap-news.xml', content: news };
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
 }
 
-/** Made anew, or taken from a dev session's last build when `inputs` (everything the files are made of) are the same. */
-type MadeFrom = <T>(slot: string, inputs: () => string, make: () => T) => T;
-
-const makeAnew: MadeFrom = (_slot, _inputs, make) => make();
-
-function* feedPages(site: Site, path: string, title: string, articles: readonly Article[], group: Group | undefined, madeFrom: MadeFrom): Generator<Page> {
+function* feedPages(site: Site, path: string, title: string, articles: readonly Article[], group: Group | undefined): Generator<MadePage> {
   const { config } = site;
   const latest = articles.slice(0, config.feedSize);
   const base = path.replace(/^\//, '');
-  // Everything the three files are made of: the config, the feed's place and title, every field of its articles (a digest each).
-  const inputs = () => `${configKey(config)}\0${JSON.stringify([path, title, group?.name ?? null, latest.map(articleToken)])}`;
-  const [rss, atom, json] = madeFrom(`${base}feed`, inputs, () => makeFeeds(config, path, title, latest, group));
-  yield { path: `${base}feed.xml`, content: rss };
-  yield { path: `${base}atom.xml`, content: atom };
-  yield { path: `${base}feed.json`, content: json };
+  // Everything the three files are made of: the config, the feed's place and title, and
+  // what each entry shows (with full content, every field of the article, as a digest).
+  const shown = (a: Article) => (config.feedContent === 'full' ? articleToken(a) : [a.url, a.title, a.date, a.updated ?? null, a.summary, a.authors, a.category ?? null, a.tags, a.image ?? null]);
+  const inputsDigest = jsonDigest(`${configKey(config)}\0${JSON.stringify([path, title, group?.name ?? null, latest.map(shown)])}`);
+  let made: [rss: string, atom: string, json: string] | undefined;
+  const feeds = () => (made ??= makeFeeds(config, path, title, latest, group));
+  yield { path: `${base}feed.xml`, inputsDigest, make: () => feeds()[0] };
+  yield { path: `${base}atom.xml`, inputsDigest, make: () => feeds()[1] };
+  yield { path: `${base}feed.json`, inputsDigest, make: () => feeds()[2] };
 }
 
 function makeFeeds(config: Site['config'], path: string, title: string, latest: readonly Article[], group: Group | undefined): [rss: string, atom: string, json: string] {
@@ -126,17 +105,21 @@ function sitemapEntries(site: Site): SitemapEntry[] {
  * `sitemap.xml` is always an index; its children hold at most `maxUrls` URLs each
  * (the protocol allows 50,000). Pure apart from the streams the library uses.
  */
-export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS, madeFrom: MadeFrom = makeAnew): AsyncGenerator<Page> {
+export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS): AsyncGenerator<Page | MadePage> {
   const childUrls: string[] = [];
   for (let start = 0, n = 1; start < entries.length || n === 1; start += maxUrls, n++) {
     const chunk = entries.slice(start, start + maxUrls);
     const childPath = `sitemaps/sitemap-${n}.xml`;
-    const xml = await madeFrom(childPath, () => JSON.stringify([baseUrl, chunk]), async () => {
-      const stream = new SitemapStream({ hostname: baseUrl });
-      return (await streamToPromise(Readable.from(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose)).pipe(stream))).toString('utf8');
-    });
     childUrls.push(new URL(childPath, baseUrl).href);
-    yield { path: childPath, content: xml };
+    yield {
+      path: childPath,
+      // A digest: a child sitemap is made of up to 50,000 URLs.
+      inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
+      make: async () => {
+        const stream = new SitemapStream({ hostname: baseUrl });
+        return (await streamToPromise(Readable.from(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose)).pipe(stream))).toString('utf8');
+      },
+    };
     if (start + maxUrls >= entries.length) break;
   }
   const index = new SitemapIndexStream();
