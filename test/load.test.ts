@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.ts';
-import { loadSources, type KnownFile } from '../src/load.ts';
+import { loadSources, statAll, type KnownFile } from '../src/load.ts';
 import { md, NOW, writeArchive } from './helpers.ts';
 
 const LONG_AGO = new Date('2026-01-01T00:00:00Z');
@@ -14,6 +14,20 @@ const LONG_AGO = new Date('2026-01-01T00:00:00Z');
 const PAST_RACY_WINDOW_MS = 2100;
 
 describe('loading sources', { timeout: 30_000 }, () => {
+  it('stats files synchronously while they come fast, and concurrently on a slow file system, with the same result', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) files[`s/${i}.md`] = md({ title: `文${i}`, date: '2026-11-01' }, '正文。'.repeat(i));
+    const contentDir = await writeArchive(files);
+    const paths = Object.keys(files).map((name) => path.join(contentDir, name));
+    const expected = paths.map((file) => statSync(file)).map(({ ino, size, mtimeMs, ctimeMs }) => ({ ino, size, mtimeMs, ctimeMs }));
+    const shape = (stats: Awaited<ReturnType<typeof statAll>>) => stats.map(({ ino, size, mtimeMs, ctimeMs }) => ({ ino, size, mtimeMs, ctimeMs }));
+    // Any threshold: all synchronous; none met: the 64 sampled, then the rest concurrently.
+    expect(shape(await statAll(paths, Infinity))).toEqual(expected);
+    expect(shape(await statAll(paths, -1))).toEqual(expected);
+    expect(await statAll([], -1)).toEqual([]);
+    await expect(statAll([path.join(contentDir, 'gone.md')])).rejects.toThrow(/ENOENT/);
+  });
+
   it('reads a remembered file again only when its size, time stamps or inode changed', async () => {
     const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }) });
     const known = new Map<string, KnownFile>();
