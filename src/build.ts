@@ -150,7 +150,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const writes = options.write !== false && options.render !== false;
   // What a page's fingerprint depends on besides its data: parsing, the tool, the templates.
   const templatesKey = (cache && writes) || session ? renderKey(parseKey, templatesDir) : '';
-  const inputs = cache && writes ? await buildInputs(templatesKey, config, options, contentDir, sources, knownFiles) : undefined;
+  const siteKey = writes ? await siteInputs(templatesDir, config, options, contentDir, sources, knownFiles) : undefined;
+  // Messages name files relative to the working directory; cached parses hold their
+  // display paths and are keyed by the content folder (parseKey, in templatesKey).
+  const inputs = cache && siteKey !== undefined ? digest(siteKey, templatesKey, process.cwd()) : undefined;
   const last = cache?.store.previous;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     return {
@@ -298,7 +301,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
     // A site the cache vouches for (its marker matched) is updated in place.
     const trusted = cache !== undefined && cache.store.previous.marker !== undefined;
-    const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined });
+    const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined, siteKey });
     const records = new Map<string, PageRecord>();
     // Time spent producing pages, as opposed to writing them: the `render` step.
     const rendering = { ms: 0 };
@@ -351,12 +354,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   return result;
 }
 
-/** A digest of every input of a build: the same digest, the same site. */
-async function buildInputs(templatesKey: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
+/**
+ * A digest of everything a site is made from: the same digest, the same site. Free of
+ * where the build runs (folders, working directory), as the site is: it goes into the
+ * site marker.
+ */
+async function siteInputs(templatesDir: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
   return digest(
-    templatesKey, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
-    // Messages name files relative to the working directory.
-    process.cwd(),
+    toolVersion(), folderFingerprint(templatesDir), JSON.stringify(config), String(options.now), String(options.drafts ?? false),
     folderFingerprint(path.join(contentDir, 'static')),
     await dataFileDigest(contentDir, PAGEVIEWS_CSV, known), await dataFileDigest(contentDir, PAGEVIEWS_JSON, known),
     ...sources.map((s) => `${s.path}:${s.hash}`),

@@ -84,6 +84,12 @@ export interface CommitOptions {
 
 export interface SiteWriterOptions {
   /**
+   * A digest of everything the site was made from (build.ts): it goes into the marker
+   * with each page's path and size, so that a site another build made from other
+   * inputs never passes for the one a cache recorded, even when every size matches.
+   */
+  siteKey?: string;
+  /**
    * The page paths of the site now in the output folder, when a cache has
    * checked its marker. The writer may then update that folder in place: only changed
    * pages are written (to staging first) and renamed over their old versions at commit,
@@ -161,7 +167,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   const reused: string[] = [];
   const markerText = () => {
     const listing = [...sizes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([file, size]) => `${file}\0${size}\n`);
-    return `Broadsheet site ${createHash('sha256').update(listing.join('')).digest('hex')}\n`;
+    return `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing.join('')).digest('hex')}\n`;
   };
   const jobs = new BoundedJobs(WRITE_CONCURRENCY);
   let thread: PageWriterThread | undefined;

@@ -198,6 +198,25 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
   });
 
+  it.each(['without the cache', 'with another cache folder'] as const)('does not trust its records after a build %s wrote a site of the same page sizes', async (other) => {
+    const body = (word: string) => md({ title: '同长', date: '2026-11-01' }, `正文${word}。`);
+    const contentDir = await writeArchive({ 'same.md': body('甲'), 'other.md': md({ title: '另一篇', date: '2026-11-02' }, '正文。') });
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await build(options);
+    // 乙 takes the bytes 甲 took: every page keeps its size.
+    await writeFile(path.join(contentDir, 'same.md'), body('乙'));
+    await build(other === 'without the cache' ? { ...options, cache: false } : { ...options, cacheDir: path.join(root, 'other-cache') });
+    expect(await readFile(path.join(root, 'dist/2026/11/same/index.html'), 'utf8')).toContain('正文乙。');
+    await writeFile(path.join(contentDir, 'same.md'), body('甲'));
+    const again = await build(options);
+    expect(again.unchanged).toBe(false);
+    expect(await readFile(path.join(root, 'dist/2026/11/same/index.html'), 'utf8')).toContain('正文甲。');
+    const clean = path.join(root, 'clean');
+    await build({ ...options, outDir: clean, cache: false });
+    expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+  });
+
   it('updates the site in place: unchanged pages keep their files, removed ones leave no empty folders', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 5; i++) files[`k${i}.md`] = md({ title: `保留${i}`, date: `2026-11-0${i + 1}`, category: '银行' }, `正文${i}。`);
