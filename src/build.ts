@@ -156,6 +156,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const inputs = cache && siteKey !== undefined ? digest(siteKey, templatesKey, process.cwd()) : undefined;
   const last = cache?.store.previous;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
+    // Files read again (changed too recently to be trusted last time) may be trusted
+    // now: remembering them spares the next build reading them once more.
+    if (filesRead > 0 && last.marker !== undefined) await cache!.store.savePages(last.pages, inputs, options.outDir, last.marker, last.report, { contentDir, known: knownFiles! });
     return {
       config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pages.size,
       pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,

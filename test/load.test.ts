@@ -54,6 +54,20 @@ describe('loading sources', { timeout: 30_000 }, () => {
     expect(await read()).toEqual(['b.md']);
   });
 
+  it('remembers files that became old enough to trust in a build that found nothing changed', async () => {
+    const contentDir = await writeArchive({ 'n0.md': md({ title: '新', date: '2026-11-01' }), 'n1.md': md({ title: '近', date: '2026-11-02' }) });
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    // Written just now: read, but too fresh to remember.
+    expect((await build(options)).filesRead).toBe(2);
+    await sleep(PAST_RACY_WINDOW_MS);
+    const unchanged = await build(options);
+    expect([unchanged.unchanged, unchanged.filesRead]).toEqual([true, 2]);
+    // That build had nothing to write, but it remembered them.
+    const next = await build(options);
+    expect([next.unchanged, next.filesRead]).toEqual([true, 0]);
+  });
+
   it('lets a CLI build with the cache skip reading unchanged files, and still see an edit that keeps size and time', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4; i++) files[`k${i}.md`] = md({ title: `缓存${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
