@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsBytes, pageViewsKey, pathResolver, readPageViews, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
+import { MIN_BYTES_FOR_THREAD, readPageViewsOnThread } from './index/pageviews-thread.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
@@ -206,6 +207,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const published = publishedArticles(parsed, options.now, options.drafts ?? false);
 
+  // A large export is read on a worker while the main thread works out related links
+  // (it needs the views only for the rankings after them); the promise then waits.
+  let viewsOnThread: Promise<PageViewTable | undefined> | undefined;
   const views = await timed('pageviews', async () => {
     const settings = {
       basePath: config.basePath,
@@ -218,10 +222,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       diagnostics.add(session.pageViews.diagnostics);
       return session.pageViews.table;
     }
+    const found = (result: PageViewsResult) => result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
+    if (!session && pageViewsBytes(contentDir) >= MIN_BYTES_FOR_THREAD) {
+      const start = performance.now();
+      viewsOnThread = readPageViewsOnThread(contentDir, settings, published).then((result) => {
+        // Wall time on the worker, in parallel with the index stage.
+        timings.push({ stage: 'pageviews thread', ms: performance.now() - start });
+        diagnostics.add(found(result));
+        return result.table;
+      });
+      return undefined;
+    }
     const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
-    const found = result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
-    diagnostics.add(found);
-    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found };
+    diagnostics.add(found(result));
+    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found(result) };
     return result.table;
   });
 
@@ -231,7 +245,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, viewsOnThread ?? views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeViewPath, pathResolver, readPageViews, type PageViewsResult } from '../../src/index/pageviews.ts';
+import { readPageViewsOnThread } from '../../src/index/pageviews-thread.ts';
 import type { Article } from '../../src/types.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'pageviews');
@@ -205,6 +206,22 @@ describe('readPageViews', () => {
     const result = await readPageViews(contentDir({ 'pageviews.csv': 'slug,date,views\npboc-rate-cut,2026-11-10T23:30:00+08:00,1\npboc-rate-cut,2026-11-10T16:00:00Z,2\n' }), options);
     // 16:00Z is already the 11th in Shanghai
     expect(result.table?.bySlug.get('pboc-rate-cut')).toEqual(new Map([[day('2026-11-10'), 1], [day('2026-11-11'), 2]]));
+  });
+});
+
+describe('readPageViewsOnThread', () => {
+  it('gives what readPageViews gives, table and warnings, for each fixture', async () => {
+    const settings = { basePath: '/archive/', timezone: zone };
+    for (const fixture of ['ga4', 'plain']) {
+      const dir = path.join(fixtures, fixture);
+      const here = await readPageViews(dir, { ...settings, resolve });
+      const there = await readPageViewsOnThread(dir, settings, articles);
+      expect(views(there)).toEqual(views(here));
+      expect(there).toEqual(here);
+    }
+    const dir = contentDir({ 'pageviews.csv': 'path,date,views\n/2026/11/pboc-rate-cut/,2026-11-09,7\n/2026/11/nope/,2026-11-09,1\n' });
+    const since = Date.UTC(2026, 10, 8);
+    expect(await readPageViewsOnThread(dir, { ...settings, since }, articles)).toEqual(await readPageViews(dir, { ...settings, since, resolve }));
   });
 });
 
