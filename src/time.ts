@@ -74,9 +74,37 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
   };
 }
 
-/** Offset of the wall clock from UTC at a whole second, by Intl. */
+/**
+ * Offset of the wall clock from UTC at a whole second, by Intl: from the zone's
+ * "GMT+08:00" (or "GMT-03:30", "GMT+08:05:43", "GMT" for zero) name, one format call
+ * without the parts array of formatToParts: less than half its cost. The two agree
+ * on every zone at instants from 1850 to 2040 (test/time.test.ts).
+ */
 function intlOffset(epochSecondMs: number, timeZone: string): number {
-  return offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
+  const match = GMT_OFFSET.exec(offsetFormatterFor(timeZone).format(epochSecondMs));
+  if (!match) return offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
+  if (match[1] === undefined) return 0;
+  const ms = ((Number(match[2]) * 60 + Number(match[3])) * 60 + Number(match[4] ?? 0)) * 1000;
+  return match[1] === '-' ? -ms : ms;
+}
+
+const GMT_OFFSET = /GMT(?:([+-])(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function offsetFormatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) offsetFormatters.set(timeZone, (formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  return formatter;
+}
+
+/** The offset Intl's parts give (the slower way intlOffset replaces); for tests. */
+export function offsetByParts(epochMs: number, timeZone: string): number {
+  return offsetOf(intlParts(epochMs, timeZone), epochMs);
+}
+
+/** Offset of the wall clock from UTC at an instant, by Intl, with no cache; for tests. */
+export function offsetByIntl(epochMs: number, timeZone: string): number {
+  return intlOffset(Math.floor(epochMs / 1000) * 1000, timeZone);
 }
 
 function intlParts(epochMs: number, timeZone: string): LocalDateTime {

@@ -2,7 +2,7 @@
 // transitions included (DST, Shanghai's 1940s and 1986-91 summer time, Samoa's
 // skipped day, Lord Howe's half-hour shift, Kathmandu's +05:45).
 import { describe, expect, it } from 'vitest';
-import { isoInZone, localParts } from '../src/time.ts';
+import { isoInZone, localParts, offsetByIntl, offsetByParts } from '../src/time.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -46,5 +46,20 @@ describe('localParts', () => {
     for (const t of [-1, -999, -1000, -1001, Date.UTC(1900, 0, 1) - 1, Date.UTC(1000, 0, 3), Date.UTC(9999, 11, 29), 1_700_000_000_123]) {
       for (const zone of ['Asia/Shanghai', 'America/Sao_Paulo', 'UTC']) expect(localParts(t, zone), `${zone} ${t}`).toEqual(byIntl(t, zone));
     }
+  });
+});
+
+describe('zone offsets from the zone name', () => {
+  it('agree with the offset formatToParts gives, for every zone, at instants from 1850 to 2040', () => {
+    let compared = 0;
+    for (const zone of Intl.supportedValuesOf('timeZone')) {
+      for (let year = 1850; year < 2040; year += 3) {
+        // Spread over months, days, hours and half hours; seconds too (LMT offsets have them).
+        const instant = Date.UTC(year, (year * 7) % 12, 1 + (year % 27), (year * 5) % 24, (year % 2) * 30, year % 60);
+        expect(offsetByIntl(instant, zone), `${zone} ${new Date(instant).toISOString()}`).toBe(offsetByParts(instant, zone));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20_000);
   });
 });
