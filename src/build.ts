@@ -9,12 +9,12 @@ import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsBytes, pageViewsKey, pathResolver, readPageViews, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
-import { MIN_BYTES_FOR_THREAD, readPageViewsOnThread } from './index/pageviews-thread.ts';
+import { MIN_BYTES_FOR_THREAD, readPageViewsOnThread, type PageViewsOnThread } from './index/pageviews-thread.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { assembleSite, checkCollisions, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { dataFileDigest, loadSources, NO_BYTES, readUnread, type KnownFile } from './load.ts';
+import { dataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
@@ -141,6 +141,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // What the last build read of each file: unchanged files are not read and hashed again.
   const remembered = cache?.store.previous.sources;
   const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
+  const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
   const sources = await timed('load', () => loadSources(contentDir, knownFiles));
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
@@ -157,9 +158,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const inputs = cache && siteKey !== undefined ? digest(siteKey, templatesKey, process.cwd()) : undefined;
   const last = cache?.store.previous;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
-    // Files read again (changed too recently to be trusted last time) may be trusted
-    // now: remembering them spares the next build reading them once more.
-    if (filesRead > 0 && last.marker !== undefined) await cache!.store.savePages(last.pages, inputs, options.outDir, last.marker, last.report, { contentDir, known: knownFiles! });
+    // Files read again (sources or data files changed too recently to be trusted last
+    // time) may be trusted now: remembering them spares the next build reading them again.
+    if (knownFiles && readsSince(knownFiles) !== readsBefore && last.marker !== undefined) await cache!.store.savePages(last.pages, inputs, options.outDir, last.marker, last.report, { contentDir, known: knownFiles! });
     return {
       config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pages.size,
       pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
@@ -209,7 +210,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // A large export is read on a worker while the main thread works out related links
   // (it needs the views only for the rankings after them); the promise then waits.
-  let viewsOnThread: Promise<PageViewTable | undefined> | undefined;
+  let viewsOnThread: PageViewsOnThread | undefined;
+  let viewsFromThread: Promise<PageViewTable | undefined> | undefined;
   const views = await timed('pageviews', async () => {
     const settings = {
       basePath: config.basePath,
@@ -225,9 +227,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const found = (result: PageViewsResult) => result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
     if (!session && pageViewsBytes(contentDir) >= MIN_BYTES_FOR_THREAD) {
       const start = performance.now();
-      viewsOnThread = readPageViewsOnThread(contentDir, settings, published).then((result) => {
-        // Wall time on the worker, in parallel with the index stage.
-        timings.push({ stage: 'pageviews thread', ms: performance.now() - start });
+      viewsOnThread = readPageViewsOnThread(contentDir, settings, published);
+      viewsFromThread = viewsOnThread.result.then((result) => {
+        // Until the index stage took the result: in parallel with it.
+        timings.push({ stage: result.onThread ? 'pageviews thread' : 'pageviews', ms: performance.now() - start });
         diagnostics.add(found(result));
         return result.table;
       });
@@ -245,7 +248,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, viewsOnThread ?? views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
+  // A build that fails before the rankings stops the worker reading the export.
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, viewsFromThread ?? views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo })).catch((error: unknown) => {
+    viewsOnThread?.cancel();
+    throw error;
+  });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot

@@ -46,6 +46,17 @@ function remember(known: Map<string, KnownFile>, relative: string, stats: Stats,
   const trustedBefore = startedAt - RACY_MS;
   if (stats.mtimeMs < trustedBefore && stats.ctimeMs < trustedBefore) known.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hash });
   else known.delete(relative);
+  readsRecorded.set(known, readsSince(known) + 1);
+}
+
+const readsRecorded = new WeakMap<Map<string, KnownFile>, number>();
+
+/**
+ * How many files were read (and remembered or forgotten) into `known` so far: a build
+ * that saw this grow has something new to save, even when it writes nothing else.
+ */
+export function readsSince(known: Map<string, KnownFile>): number {
+  return readsRecorded.get(known) ?? 0;
 }
 
 /**

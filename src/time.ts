@@ -81,8 +81,13 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
  * on every zone at instants from 1850 to 2040 (test/time.test.ts).
  */
 function intlOffset(epochSecondMs: number, timeZone: string): number {
-  const match = GMT_OFFSET.exec(offsetFormatterFor(timeZone).format(epochSecondMs));
-  if (!match) return offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
+  return zoneNameOffset(epochSecondMs, timeZone) ?? offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
+}
+
+/** The offset read from Intl's zone offset name at an instant; undefined when the name is not of the known form. */
+export function zoneNameOffset(epochMs: number, timeZone: string): number | undefined {
+  const match = GMT_OFFSET.exec(offsetFormatterFor(timeZone).format(epochMs));
+  if (!match) return undefined;
   if (match[1] === undefined) return 0;
   const ms = ((Number(match[2]) * 60 + Number(match[3])) * 60 + Number(match[4] ?? 0)) * 1000;
   return match[1] === '-' ? -ms : ms;
@@ -102,10 +107,6 @@ export function offsetByParts(epochMs: number, timeZone: string): number {
   return offsetOf(intlParts(epochMs, timeZone), epochMs);
 }
 
-/** Offset of the wall clock from UTC at an instant, by Intl, with no cache; for tests. */
-export function offsetByIntl(epochMs: number, timeZone: string): number {
-  return intlOffset(Math.floor(epochMs / 1000) * 1000, timeZone);
-}
 
 function intlParts(epochMs: number, timeZone: string): LocalDateTime {
   const parts: Record<string, number> = {};

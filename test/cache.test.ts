@@ -434,14 +434,19 @@ describe('the parsed-article store', () => {
     expect([...fourth.keys()].sort()).toEqual([...changed.keys()].sort());
     for (const [sourcePath, stored] of changed) expect(fourth.get(sourcePath)).toEqual(stored);
 
-    // Nothing is copied from a file that is not the one read (another build replaced it).
+    // Nothing is copied from a file that is not the one read: here another build replaced
+    // it with a valid store of the same layout, whose entries are other versions.
     const fifth = open();
     const again = new Map(fifth.previous.articles);
-    await writeFile(path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('articles-'))!), 'replaced');
+    const other = open();
+    const otherVersions = new Map([...other.previous.articles.keys()].map((sourcePath) => [sourcePath, entry(Number(sourcePath.replace(/\D/g, '')), 9)] as const));
+    await other.saveArticles(otherVersions, 'parse-key');
     again.set('a7.md', entry(7, 2));
     expect(await fifth.saveArticles(again, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
-    expect(versionOf(open().previous.articles.get('a7.md'))).toBe(2);
-    expect(open().previous.articles.size).toBe(3000);
+    const sixth = open().previous.articles;
+    expect(versionOf(sixth.get('a7.md'))).toBe(2);
+    expect(versionOf(sixth.get('a8.md'))).toBe(0);
+    expect(sixth.size).toBe(3000);
   });
 
   it('lays out a bigger archive in more buckets, serializing everything once when the count changes', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.ts';
 import { loadSources, statAll, type KnownFile } from '../src/load.ts';
+import { BuildCache } from '../src/cache.ts';
 import { md, NOW, writeArchive } from './helpers.ts';
 
 const LONG_AGO = new Date('2026-01-01T00:00:00Z');
@@ -55,7 +56,7 @@ describe('loading sources', { timeout: 30_000 }, () => {
   });
 
   it('remembers files that became old enough to trust in a build that found nothing changed', async () => {
-    const contentDir = await writeArchive({ 'n0.md': md({ title: '新', date: '2026-11-01' }), 'n1.md': md({ title: '近', date: '2026-11-02' }) });
+    const contentDir = await writeArchive({ 'n0.md': md({ title: '新', date: '2026-11-01' }), 'n1.md': md({ title: '近', date: '2026-11-02' }), 'data/pageviews.csv': 'path,date,views\n/2026/11/n0/,2026-11-20,5\n' });
     const root = path.dirname(contentDir);
     const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
     // Written just now: read, but too fresh to remember.
@@ -66,6 +67,16 @@ describe('loading sources', { timeout: 30_000 }, () => {
     // That build had nothing to write, but it remembered them.
     const next = await build(options);
     expect([next.unchanged, next.filesRead]).toEqual([true, 0]);
+    // The page-view export too: touched now, it is read by the next builds until old enough.
+    const csv = path.join(contentDir, 'data/pageviews.csv');
+    const remembered = () => BuildCache.open(options.cacheDir, 'any parse key', options.outDir).previous.sources?.known.has('data/pageviews.csv');
+    expect(remembered()).toBe(true);
+    await utimes(csv, new Date(), new Date());
+    await build(options);
+    expect(remembered()).toBe(false);
+    await sleep(PAST_RACY_WINDOW_MS);
+    expect((await build(options)).unchanged).toBe(true);
+    expect(remembered()).toBe(true);
   });
 
   it('lets a CLI build with the cache skip reading unchanged files, and still see an edit that keeps size and time', async () => {

@@ -2,7 +2,7 @@
 // transitions included (DST, Shanghai's 1940s and 1986-91 summer time, Samoa's
 // skipped day, Lord Howe's half-hour shift, Kathmandu's +05:45).
 import { describe, expect, it } from 'vitest';
-import { isoInZone, localParts, offsetByIntl, offsetByParts } from '../src/time.ts';
+import { isoInZone, localParts, offsetByParts, zoneNameOffset } from '../src/time.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -56,7 +56,7 @@ describe('zone offsets from the zone name', () => {
       for (let year = 1850; year < 2040; year += 3) {
         // Spread over months, days, hours and half hours; seconds too (LMT offsets have them).
         const instant = Date.UTC(year, (year * 7) % 12, 1 + (year % 27), (year * 5) % 24, (year % 2) * 30, year % 60);
-        expect(offsetByIntl(instant, zone), `${zone} ${new Date(instant).toISOString()}`).toBe(offsetByParts(instant, zone));
+        expect(zoneNameOffset(Math.floor(instant / 1000) * 1000, zone), `${zone} ${new Date(instant).toISOString()}`).toBe(offsetByParts(instant, zone));
         compared++;
       }
     }

@@ -10,36 +10,61 @@ import { pathResolver, readPageViews, type PageViewsOptions, type PageViewsResul
  */
 export const MIN_BYTES_FOR_THREAD = 8_000_000;
 
+const WORKER_ENTRY = new URL('./pageviews-worker.js', import.meta.url);
+
 interface ThreadInput {
   contentDir: string;
   options: Omit<PageViewsOptions, 'resolve'>;
   articles: Pick<Article, 'slug' | 'url' | 'aliases'>[];
 }
 
+/** A read of the export under way on a worker. */
+export interface PageViewsOnThread {
+  /** readPageViews' result; `onThread` is false when the worker could not run and this thread read the export. */
+  result: Promise<PageViewsResult & { onThread: boolean }>;
+  /** Stops the worker (a build that failed before it needed the views); the result is then never used. */
+  cancel: () => void;
+}
+
 /**
  * readPageViews on a worker thread; the same result. If the worker cannot run (it
  * failed to start, or crashed), the export is read on this thread instead.
  */
-export function readPageViewsOnThread(contentDir: string, options: Omit<PageViewsOptions, 'resolve'>, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[]): Promise<PageViewsResult> {
+export function readPageViewsOnThread(contentDir: string, options: Omit<PageViewsOptions, 'resolve'>, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], workerEntry = WORKER_ENTRY): PageViewsOnThread {
   const compact = articles.map(({ slug, url, aliases }) => ({ slug, url, aliases }));
-  const onThisThread = () => readPageViews(contentDir, { ...options, resolve: pathResolver(compact) });
-  return new Promise<PageViewsResult>((resolve) => {
+  const onThisThread = async () => ({ ...(await readPageViews(contentDir, { ...options, resolve: pathResolver(compact) })), onThread: false });
+  let worker: Worker | undefined;
+  let cancelled = false;
+  const result = new Promise<PageViewsResult & { onThread: boolean }>((resolve) => {
     let settled = false;
-    const worker = new Worker(new URL('./pageviews-worker.js', import.meta.url), { workerData: { contentDir, options, articles: compact } satisfies ThreadInput });
     const fallBack = () => {
       if (settled) return;
       settled = true;
-      void worker.terminate();
-      resolve(onThisThread());
+      void worker?.terminate();
+      resolve(cancelled ? { table: undefined, diagnostics: [], file: undefined, onThread: false } : onThisThread());
     };
-    worker.once('message', (result: PageViewsResult) => {
+    try {
+      worker = new Worker(workerEntry, { workerData: { contentDir, options, articles: compact } satisfies ThreadInput });
+    } catch {
+      return fallBack();
+    }
+    worker.once('message', (read: PageViewsResult) => {
       settled = true;
-      void worker.terminate();
-      resolve(result);
+      void worker!.terminate();
+      resolve({ ...read, onThread: true });
     });
     worker.once('error', fallBack);
     worker.once('exit', fallBack);
   });
+  // Nobody awaits a cancelled read: its failure must not surface as an unhandled rejection.
+  result.catch(() => {});
+  return {
+    result,
+    cancel: () => {
+      cancelled = true;
+      void worker?.terminate();
+    },
+  };
 }
 
 if (parentPort && (workerData as Partial<ThreadInput> | undefined)?.articles) {

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeViewPath, pathResolver, readPageViews, type PageViewsResult } from '../../src/index/pageviews.ts';
 import { readPageViewsOnThread } from '../../src/index/pageviews-thread.ts';
@@ -215,13 +216,33 @@ describe('readPageViewsOnThread', () => {
     for (const fixture of ['ga4', 'plain']) {
       const dir = path.join(fixtures, fixture);
       const here = await readPageViews(dir, { ...settings, resolve });
-      const there = await readPageViewsOnThread(dir, settings, articles);
+      const { onThread, ...there } = await readPageViewsOnThread(dir, settings, articles).result;
+      expect(onThread).toBe(true);
       expect(views(there)).toEqual(views(here));
       expect(there).toEqual(here);
     }
     const dir = contentDir({ 'pageviews.csv': 'path,date,views\n/2026/11/pboc-rate-cut/,2026-11-09,7\n/2026/11/nope/,2026-11-09,1\n' });
     const since = Date.UTC(2026, 10, 8);
-    expect(await readPageViewsOnThread(dir, { ...settings, since }, articles)).toEqual(await readPageViews(dir, { ...settings, since, resolve }));
+    const { onThread, ...there } = await readPageViewsOnThread(dir, { ...settings, since }, articles).result;
+    expect(onThread).toBe(true);
+    expect(there).toEqual(await readPageViews(dir, { ...settings, since, resolve }));
+  });
+
+  it('reads on this thread when the worker stops before answering, and gives nothing once cancelled', async () => {
+    const dir = path.join(fixtures, 'plain');
+    const settings = { basePath: '/archive/', timezone: zone };
+    const here = await readPageViews(dir, { ...settings, resolve });
+    // A worker that exits at once, and one that cannot even be made.
+    const quitter = path.join(contentDir({}), 'quit.mjs');
+    writeFileSync(quitter, 'process.exit(3);\n');
+    for (const entry of [pathToFileURL(quitter), new URL('file:///nonexistent/worker.mjs')]) {
+      const { onThread, ...there } = await readPageViewsOnThread(dir, settings, articles, entry).result;
+      expect(onThread).toBe(false);
+      expect(there).toEqual(here);
+    }
+    const reading = readPageViewsOnThread(dir, settings, articles);
+    reading.cancel();
+    expect(await reading.result).toEqual({ table: undefined, diagnostics: [], file: undefined, onThread: false });
   });
 });
 
