@@ -23,8 +23,8 @@
 // foreign cache file is ignored (a cold build); page records are trusted only while
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -104,7 +104,7 @@ export class BuildCache {
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
-    const saved = await writeArticles(this.dir, this.articlesFile, parseKey, articles, this.articlesLayout());
+    const saved = writeArticles(this.dir, this.articlesFile, parseKey, articles, this.articlesLayout());
     // Parses under other settings will not be read again: a changed setting or tool
     // version would otherwise leave one stale file per change.
     for (const name of readdirSync(this.dir)) {
@@ -191,8 +191,11 @@ export interface ArticlesSaved {
   serialized: number;
 }
 
-async function writeArticles(dir: string, file: string, key: string, articles: Map<string, CachedParse>, layout: ArticlesFileLayout | undefined): Promise<ArticlesSaved> {
-  await mkdir(dir, { recursive: true });
+// Written with synchronous calls: the build waits for the save anyway, and a copy of
+// fifteen buckets through the promise API left the main thread idle ~0.1 s between
+// its round trips (4,000 Chinese articles, tmpfs).
+function writeArticles(dir: string, file: string, key: string, articles: Map<string, CachedParse>, layout: ArticlesFileLayout | undefined): ArticlesSaved {
+  mkdirSync(dir, { recursive: true });
   const buckets = bucketCountFor(articles.size);
   const grouped: [string, CachedParse][][] = Array.from({ length: buckets }, () => []);
   for (const entry of articles) grouped[bucketOf(entry[0], buckets)]!.push(entry);
@@ -209,45 +212,54 @@ async function writeArticles(dir: string, file: string, key: string, articles: M
     for (let bucket = 0; bucket < buckets; bucket++) if (counts[bucket] !== grouped[bucket]!.length) reusable.delete(bucket);
   }
   const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w');
-  let previous: FileHandle | undefined;
-  let saved: ArticlesSaved = { buckets, serialized: buckets };
+  const out = openSync(temporary, 'w');
+  let previous: number | undefined;
+  let serialized = 0;
   try {
     if (reusable.size > 0) {
-      previous = await open(file, 'r').catch(() => undefined);
-      if (previous && fileIdentity(await previous.stat()) !== layout!.identity) {
-        await previous.close();
+      try {
+        previous = openSync(file, 'r');
+        if (fileIdentity(fstatSync(previous)) !== layout!.identity) {
+          closeSync(previous);
+          previous = undefined;
+        }
+      } catch {
         previous = undefined;
       }
     }
-    const frame = async (value: unknown) => {
+    const frame = (value: unknown) => {
       const body = serialize(value);
       const length = Buffer.alloc(4);
       length.writeUInt32LE(body.length);
-      await handle.writev([length, body]);
+      writeAll(out, length);
+      writeAll(out, body);
     };
-    await frame({ format: FORMAT, key, count: articles.size, buckets } satisfies ArticlesHeader);
-    let serialized = 0;
+    frame({ format: FORMAT, key, count: articles.size, buckets } satisfies ArticlesHeader);
     for (let bucket = 0; bucket < buckets; bucket++) {
-      if (previous && reusable.has(bucket)) {
+      if (previous !== undefined && reusable.has(bucket)) {
         const span = layout!.spans[bucket]!;
         const bytes = Buffer.allocUnsafe(span.length);
-        const { bytesRead } = await previous.read(bytes, 0, span.length, span.offset);
-        if (bytesRead === span.length) {
-          await handle.write(bytes);
+        if (readSync(previous, bytes, 0, span.length, span.offset) === span.length) {
+          writeAll(out, bytes);
           continue;
         }
       }
-      await frame(grouped[bucket]);
+      frame(grouped[bucket]);
       serialized++;
     }
-    saved = { buckets, serialized };
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   } finally {
-    await previous?.close();
-    await handle.close();
+    if (previous !== undefined) closeSync(previous);
+    closeSync(out);
   }
-  await rename(temporary, file);
-  return saved;
+  renameSync(temporary, file);
+  return { buckets, serialized };
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 function readArticles(file: string, expectedKey: string): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
