@@ -144,9 +144,24 @@ export const DEPENDENCY_FIXES = [
     replace: 'const combinedFor = new WeakMap();\nconst noExtensions = [];\nexport function parse(options) {\n  const settings = options || {};\n  const extensions = settings.extensions && settings.extensions.length > 0 ? settings.extensions : noExtensions;\n  let constructs = combinedFor.get(extensions);\n  if (!constructs) combinedFor.set(extensions, (constructs = combineExtensions([defaultConstructs, ...extensions])));\n',
     times: 1,
   },
+  {
+    // transliterate (through slugify) built a replacement pattern for each of its
+    // locales as it loaded, ~15 ms of every process's start and every parse worker's;
+    // slugs never ask for a locale. The patterns are built on first use instead.
+    file: '@sindresorhus/transliterate/index.js',
+    find: 'for (const [locale, localeMap] of Object.entries(localeReplacements)) {\n\tconst replacements = new Map(builtinReplacements);\n\tfor (const [key, value] of localeMap) {\n\t\treplacements.set(key, value);\n\t}\n\n\tlocaleCache.set(locale, {\n\t\treplacements,\n\t\tpattern: buildReplacementPattern(replacements),\n\t});\n}',
+    replace: 'const localeEntry = locale => {\n\tif (!localeCache.has(locale)) {\n\t\tconst replacements = new Map(builtinReplacements);\n\t\tfor (const [key, value] of localeReplacements[locale]) {\n\t\t\treplacements.set(key, value);\n\t\t}\n\t\tlocaleCache.set(locale, {replacements, pattern: buildReplacementPattern(replacements)});\n\t}\n\treturn localeCache.get(locale);\n};',
+    times: 1,
+  },
+  {
+    file: '@sindresorhus/transliterate/index.js',
+    find: '({replacements, pattern} = localeCache.get(normalizedLocale));',
+    replace: '({replacements, pattern} = localeEntry(normalizedLocale));',
+    times: 1,
+  },
 ];
-/** The packages that carry a fix, and remark-parse, whose imports must reach the fixed copies. */
-const BUNDLED_PACKAGES = new Set(['remark-parse', 'mdast-util-from-markdown', 'micromark']);
+/** The packages that carry a fix, and those whose imports must reach the fixed copies (remark-parse, slugify). */
+const BUNDLED_PACKAGES = new Set(['remark-parse', 'mdast-util-from-markdown', 'micromark', '@sindresorhus/slugify', '@sindresorhus/transliterate']);
 const RESOLVING = Symbol('resolving');
 
 /**
