@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsBytes, pageViewsKey, pathResolver, readPageViews, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
-import { MIN_BYTES_FOR_THREAD, readPageViewsOnThread, type PageViewsOnThread } from './index/pageviews-thread.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
@@ -208,10 +207,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const published = publishedArticles(parsed, options.now, options.drafts ?? false);
 
-  // A large export is read on a worker while the main thread works out related links
-  // (it needs the views only for the rankings after them); the promise then waits.
-  let viewsOnThread: PageViewsOnThread | undefined;
-  let viewsFromThread: Promise<PageViewTable | undefined> | undefined;
   const views = await timed('pageviews', async () => {
     const settings = {
       basePath: config.basePath,
@@ -224,21 +219,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       diagnostics.add(session.pageViews.diagnostics);
       return session.pageViews.table;
     }
-    const found = (result: PageViewsResult) => result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
-    if (!session && pageViewsBytes(contentDir) >= MIN_BYTES_FOR_THREAD) {
-      const start = performance.now();
-      viewsOnThread = readPageViewsOnThread(contentDir, settings, published);
-      viewsFromThread = viewsOnThread.result.then((result) => {
-        // Until the index stage took the result: in parallel with it.
-        timings.push({ stage: result.onThread ? 'pageviews thread' : 'pageviews', ms: performance.now() - start });
-        diagnostics.add(found(result));
-        return result.table;
-      });
-      return undefined;
-    }
     const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
-    diagnostics.add(found(result));
-    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found(result) };
+    const found = result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
+    diagnostics.add(found);
+    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found };
     return result.table;
   });
 
@@ -248,11 +232,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  // A build that fails before the rankings stops the worker reading the export.
-  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, viewsFromThread ?? views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo })).catch((error: unknown) => {
-    viewsOnThread?.cancel();
-    throw error;
-  });
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot

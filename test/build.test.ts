@@ -327,33 +327,3 @@ describe('symbolic links', () => {
     expect(run.stdout).toMatch(/^Checked 3 articles/);
   });
 });
-
-describe('a large page-view export', () => {
-  it('is read on a worker beside related links, and ranks exactly as when read on the main thread', { timeout: 60_000 }, async () => {
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 6; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
-    // Past MIN_BYTES_FOR_THREAD (8 MB): a year of rows, most for pages that are not articles.
-    const rows = ['path,date,views'];
-    for (let n = 0; rows.length < 330_000; n++) {
-      const date = new Date(Date.UTC(2026, 0, 1) + (n % 330) * 86_400_000).toISOString().slice(0, 10);
-      rows.push(n % 7 === 0 ? `/2026/11/v${n % 6}/,${date},${(n % 97) + 1}` : `/tags/t${n % 5000}/,${date},3`);
-    }
-    files['data/pageviews.csv'] = `${rows.join('\n')}\n`;
-    expect(files['data/pageviews.csv'].length).toBeGreaterThan((await import('../src/index/pageviews-thread.ts')).MIN_BYTES_FOR_THREAD);
-    const contentDir = await writeArchive(files);
-    const { build, createSession } = await import('../src/build.ts');
-    const outDir = path.join(path.dirname(contentDir), 'dist');
-    const onThread = await build({ contentDir, outDir, now: NOW, search: false });
-    expect(onThread.timings.map((t) => t.stage)).toContain('pageviews thread');
-    // A dev session always reads the export on the main thread.
-    const here = await build({ contentDir, outDir: '', now: NOW, search: false, write: false, session: createSession() });
-    expect(onThread.diagnostics).toEqual(here.diagnostics);
-    // The first 20 unknown paths by line, then one count of the rest.
-    expect(onThread.diagnostics.filter((d) => d.code === 'pageviews/unknown-path')).toHaveLength(21);
-    expect(onThread.site!.rankings).toEqual(here.site!.rankings);
-    expect(onThread.site!.rankings.viewsFallback).toBe(false);
-    const home = await readFile(path.join(outDir, 'index.html'), 'utf8');
-    expect(home).toBe(here.pages!.find((page) => page.path === 'index.html')!.content);
-    expect(home).toMatch(/data-list="most-read"/);
-  });
-});

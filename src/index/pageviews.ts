@@ -2,7 +2,7 @@
 // never held as one string) or pageviews.json into per-article daily views. Which
 // column names are understood, and how dates and URLs are read: pageviews-columns.ts.
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../errors.ts';
 import { dataFileDigest, type KnownFile } from '../load.ts';
@@ -83,18 +83,6 @@ export async function readPageViews(contentDir: string, options: PageViewsOption
     });
   }
   return { table: usable ? table : undefined, diagnostics, file };
-}
-
-/** Size of the export readPageViews would read (the CSV, else the JSON); 0 when there is none. */
-export function pageViewsBytes(contentDir: string): number {
-  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) {
-    try {
-      return statSync(path.join(contentDir, file)).size;
-    } catch {
-      // not there: try the next
-    }
-  }
-  return 0;
 }
 
 /**

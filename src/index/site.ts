@@ -126,13 +126,11 @@ export interface SiteResult {
 /** Runs one named step of a stage; the build passes one that records the step's time. */
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
-/** `views` may still be on its way (read on a worker): it is awaited once related links are done. */
-export async function assembleSite(published: Article[], views: PageViewTable | undefined | Promise<PageViewTable | undefined>, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): Promise<SiteResult> {
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): SiteResult {
   const articles = [...published].sort(byDateDesc);
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
   const links = time('related', () => computeRelated(articles, { ...relatedOptions, limit: config.lists.related, settings: config.related }));
-  const viewTable = await views;
-  const rankings = time('rankings', () => computeRankings(articles, viewTable, now, config));
+  const rankings = time('rankings', () => computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {
     site: { config, now, articles, bySlug, related: links.lists, rankings, listings },

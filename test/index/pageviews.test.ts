@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeViewPath, pathResolver, readPageViews, type PageViewsResult } from '../../src/index/pageviews.ts';
-import { readPageViewsOnThread } from '../../src/index/pageviews-thread.ts';
 import type { Article } from '../../src/types.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'pageviews');
@@ -207,42 +205,6 @@ describe('readPageViews', () => {
     const result = await readPageViews(contentDir({ 'pageviews.csv': 'slug,date,views\npboc-rate-cut,2026-11-10T23:30:00+08:00,1\npboc-rate-cut,2026-11-10T16:00:00Z,2\n' }), options);
     // 16:00Z is already the 11th in Shanghai
     expect(result.table?.bySlug.get('pboc-rate-cut')).toEqual(new Map([[day('2026-11-10'), 1], [day('2026-11-11'), 2]]));
-  });
-});
-
-describe('readPageViewsOnThread', () => {
-  it('gives what readPageViews gives, table and warnings, for each fixture', async () => {
-    const settings = { basePath: '/archive/', timezone: zone };
-    for (const fixture of ['ga4', 'plain']) {
-      const dir = path.join(fixtures, fixture);
-      const here = await readPageViews(dir, { ...settings, resolve });
-      const { onThread, ...there } = await readPageViewsOnThread(dir, settings, articles).result;
-      expect(onThread).toBe(true);
-      expect(views(there)).toEqual(views(here));
-      expect(there).toEqual(here);
-    }
-    const dir = contentDir({ 'pageviews.csv': 'path,date,views\n/2026/11/pboc-rate-cut/,2026-11-09,7\n/2026/11/nope/,2026-11-09,1\n' });
-    const since = Date.UTC(2026, 10, 8);
-    const { onThread, ...there } = await readPageViewsOnThread(dir, { ...settings, since }, articles).result;
-    expect(onThread).toBe(true);
-    expect(there).toEqual(await readPageViews(dir, { ...settings, since, resolve }));
-  });
-
-  it('reads on this thread when the worker stops before answering, and gives nothing once cancelled', async () => {
-    const dir = path.join(fixtures, 'plain');
-    const settings = { basePath: '/archive/', timezone: zone };
-    const here = await readPageViews(dir, { ...settings, resolve });
-    // A worker that exits at once, and one that cannot even be made.
-    const quitter = path.join(contentDir({}), 'quit.mjs');
-    writeFileSync(quitter, 'process.exit(3);\n');
-    for (const entry of [pathToFileURL(quitter), new URL('file:///nonexistent/worker.mjs')]) {
-      const { onThread, ...there } = await readPageViewsOnThread(dir, settings, articles, entry).result;
-      expect(onThread).toBe(false);
-      expect(there).toEqual(here);
-    }
-    const reading = readPageViewsOnThread(dir, settings, articles);
-    reading.cancel();
-    expect(await reading.result).toEqual({ table: undefined, diagnostics: [], file: undefined, onThread: false });
   });
 });
 
