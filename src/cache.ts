@@ -106,9 +106,10 @@ export class BuildCache {
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
     const saved = writeArticles(this.dir, this.articlesFile, parseKey, articles, this.articlesLayout());
     // Parses under other settings will not be read again: a changed setting or tool
-    // version would otherwise leave one stale file per change.
+    // version would otherwise leave one stale file per change (or folder, from versions
+    // that kept one file per bucket).
     for (const name of readdirSync(this.dir)) {
-      if (name.startsWith('articles-') && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { force: true });
+      if (name.startsWith('articles-') && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { recursive: true, force: true });
     }
     return saved;
   }

@@ -449,6 +449,15 @@ describe('the parsed-article store', () => {
     expect(sixth.size).toBe(3000);
   });
 
+  it('removes stores of other settings or versions, files or folders alike', async () => {
+    const cacheDir = await tempDir();
+    await mkdir(path.join(cacheDir, 'articles-0123456789abcdef', 'inside'), { recursive: true });
+    await writeFile(path.join(cacheDir, 'articles-0123456789abcdef', 'inside', 'bucket.v8'), 'old');
+    await writeFile(path.join(cacheDir, 'articles-fedcba9876543210.v8'), 'old');
+    await BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist')).saveArticles(new Map([['a.md', entry(1)]]), 'parse-key');
+    expect((await readdir(cacheDir)).filter((name) => name.startsWith('articles-'))).toHaveLength(1);
+  });
+
   it('lays out a bigger archive in more buckets, serializing everything once when the count changes', async () => {
     const cacheDir = await tempDir();
     const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));

@@ -15,8 +15,10 @@ export function jsonDigest(json: string): string {
  * on the article (articles are not changed once parsed).
  */
 export function articleDigest(article: Article): string {
-  const { text, terms, digest, ...fields } = article;
-  return jsonDigest(JSON.stringify(fields));
+  const { text, terms, digest, html, ...fields } = article;
+  // The body is hashed as it is, not inside the JSON: escaping it there made a second
+  // copy of every article's HTML (garbage that grew the parse workers' heaps).
+  return createHash('sha256').update(JSON.stringify(fields), 'utf16le').update('\0').update(html, 'utf16le').digest('base64');
 }
 
 function sharedToken(this: object): string {
