@@ -149,12 +149,15 @@ export const DEPENDENCY_FIXES = [
     // locales as it loaded, ~15 ms of every process's start and every parse worker's;
     // slugs never ask for a locale. The patterns are built on first use instead.
     file: '@sindresorhus/transliterate/index.js',
+    // The two halves hold only together: each requires the other's text.
+    requires: '({replacements, pattern} = localeCache.get(normalizedLocale));',
     find: 'for (const [locale, localeMap] of Object.entries(localeReplacements)) {\n\tconst replacements = new Map(builtinReplacements);\n\tfor (const [key, value] of localeMap) {\n\t\treplacements.set(key, value);\n\t}\n\n\tlocaleCache.set(locale, {\n\t\treplacements,\n\t\tpattern: buildReplacementPattern(replacements),\n\t});\n}',
     replace: 'const localeEntry = locale => {\n\tif (!localeCache.has(locale)) {\n\t\tconst replacements = new Map(builtinReplacements);\n\t\tfor (const [key, value] of localeReplacements[locale]) {\n\t\t\treplacements.set(key, value);\n\t\t}\n\t\tlocaleCache.set(locale, {replacements, pattern: buildReplacementPattern(replacements)});\n\t}\n\treturn localeCache.get(locale);\n};',
     times: 1,
   },
   {
     file: '@sindresorhus/transliterate/index.js',
+    requires: 'const localeEntry = locale =>',
     find: '({replacements, pattern} = localeCache.get(normalizedLocale));',
     replace: '({replacements, pattern} = localeEntry(normalizedLocale));',
     times: 1,

@@ -35,6 +35,8 @@ import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
+/** An article store's name, this layout's or an earlier one's (a folder). */
+const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8)?$/;
 /** Bump when the cache layout changes. */
 const FORMAT = 6;
 
@@ -109,7 +111,8 @@ export class BuildCache {
     // version would otherwise leave one stale file per change (or folder, from versions
     // that kept one file per bucket).
     for (const name of readdirSync(this.dir)) {
-      if (name.startsWith('articles-') && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { recursive: true, force: true });
+      // Only names a store takes (not another build's temporary file); a failed cleanup never fails the build.
+      if (STORE_NAME.test(name) && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { recursive: true, force: true }).catch(() => {});
     }
     return saved;
   }
@@ -214,17 +217,16 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
   }
   const temporary = `${file}.${process.pid}.tmp`;
   const out = openSync(temporary, 'w');
+  let outOpen = true;
   let previous: number | undefined;
   let serialized = 0;
   try {
     if (reusable.size > 0) {
       try {
         previous = openSync(file, 'r');
-        if (fileIdentity(fstatSync(previous)) !== layout!.identity) {
-          closeSync(previous);
-          previous = undefined;
-        }
+        if (fileIdentity(fstatSync(previous)) !== layout!.identity) throw new Error('another store');
       } catch {
+        if (previous !== undefined) closeSync(previous);
         previous = undefined;
       }
     }
@@ -248,14 +250,22 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
       frame(grouped[bucket]);
       serialized++;
     }
+    if (previous !== undefined) closeSync(previous);
+    previous = undefined;
+    closeSync(out);
+    outOpen = false;
+    renameSync(temporary, file);
   } catch (error) {
+    for (const fd of [previous, outOpen ? out : undefined]) {
+      try {
+        if (fd !== undefined) closeSync(fd);
+      } catch {
+        // the original error is the one to report
+      }
+    }
     rmSync(temporary, { force: true });
     throw error;
-  } finally {
-    if (previous !== undefined) closeSync(previous);
-    closeSync(out);
   }
-  renameSync(temporary, file);
   return { buckets, serialized };
 }
 

@@ -454,8 +454,13 @@ describe('the parsed-article store', () => {
     await mkdir(path.join(cacheDir, 'articles-0123456789abcdef', 'inside'), { recursive: true });
     await writeFile(path.join(cacheDir, 'articles-0123456789abcdef', 'inside', 'bucket.v8'), 'old');
     await writeFile(path.join(cacheDir, 'articles-fedcba9876543210.v8'), 'old');
+    // Another build's file being written, and a name no store takes: left alone.
+    await writeFile(path.join(cacheDir, 'articles-fedcba9876543210.v8.999.tmp'), 'in progress');
+    await mkdir(path.join(cacheDir, 'articles-mine'));
     await BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist')).saveArticles(new Map([['a.md', entry(1)]]), 'parse-key');
-    expect((await readdir(cacheDir)).filter((name) => name.startsWith('articles-'))).toHaveLength(1);
+    const left = (await readdir(cacheDir)).filter((name) => name.startsWith('articles-'));
+    expect(left.filter((name) => /^articles-[0-9a-f]{16}\.v8$/.test(name))).toHaveLength(1);
+    expect(left.filter((name) => !/^articles-[0-9a-f]{16}\.v8$/.test(name)).sort()).toEqual(['articles-fedcba9876543210.v8.999.tmp', 'articles-mine']);
   });
 
   it('lays out a bigger archive in more buckets, serializing everything once when the count changes', async () => {
