@@ -18,7 +18,7 @@ import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
-import type { Article, Page, SourceFile } from './types.ts';
+import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
@@ -150,8 +150,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // repeating what the last one reported.
   const writes = options.write !== false && options.render !== false;
   // What a page's fingerprint depends on besides its data: parsing, the tool, the templates.
-  const templatesKey = (cache && writes) || session ? renderKey(parseKey, templatesDir) : '';
-  const siteKey = writes ? await siteInputs(templatesDir, config, options, contentDir, sources, knownFiles) : undefined;
+  // The templates are hashed once: both keys below hold them.
+  const templatesFingerprint = writes || session ? folderFingerprint(templatesDir) : '';
+  const templatesKey = (cache && writes) || session ? renderKey(parseKey, templatesFingerprint) : '';
+  const siteKey = writes ? await siteInputs(templatesFingerprint, config, options, contentDir, sources, knownFiles) : undefined;
   // Messages name files relative to the working directory; cached parses hold their
   // display paths and are keyed by the content folder (parseKey, in templatesKey).
   const inputs = cache && siteKey !== undefined ? digest(siteKey, templatesKey, process.cwd()) : undefined;
@@ -275,6 +277,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     yield* sitePages(site, assets);
     yield* syndicationPages(site);
   };
+  /** What a cache or session knows a page by: its data or inputs for the pages made here, its bytes for the others. */
+  const fingerprintOf = (page: PageSpec | MadePage | Page) =>
+    'template' in page ? pageFingerprint(templatesKey, page) : 'make' in page ? madeFingerprint(templatesKey, page) : digest(page.content);
+  const contentOf = async (page: PageSpec | MadePage | Page) => ('template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content);
 
   if (options.write === false) {
     result.pages = await timed('render', async () => {
@@ -285,11 +291,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
-        const isSpec = 'template' in page;
-        const fingerprint = session ? (isSpec ? pageFingerprint(templatesKey, page) : madeFingerprint(templatesKey, page)) : '';
+        const fingerprint = session ? fingerprintOf(page) : '';
         const before = session?.pages.get(page.path);
         const reused = before !== undefined && before.fingerprint === fingerprint;
-        const content = reused ? before.content : isSpec ? renderer.render(page.template, page.data) : await page.make();
+        const content = reused ? before.content : await contentOf(page);
         if (reused) result.pagesReused++;
         if (session) rendered.set(page.path, { fingerprint, content });
         pages.push({ path: page.path, content });
@@ -312,7 +317,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     let htmlRendered = false;
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
-        const fingerprint = !cache ? '' : 'template' in page ? pageFingerprint(templatesKey, page) : 'make' in page ? madeFingerprint(templatesKey, page) : digest(page.content);
+        const fingerprint = cache ? fingerprintOf(page) : '';
         const before = previousPages.get(page.path);
         if (cache && before?.fingerprint === fingerprint) {
           await writer.reuse(page.path, before.size);
@@ -321,7 +326,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           continue;
         }
         const start = performance.now();
-        const content = 'template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content;
+        const content = await contentOf(page);
         rendering.ms += performance.now() - start;
         const size = await writer.write({ path: page.path, content });
         if (page.path.endsWith('.html')) htmlRendered = true;
@@ -363,9 +368,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
  * where the build runs (folders, working directory), as the site is: it goes into the
  * site marker.
  */
-async function siteInputs(templatesDir: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
+async function siteInputs(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
   return digest(
-    toolVersion(), folderFingerprint(templatesDir), JSON.stringify(config), String(options.now), String(options.drafts ?? false),
+    toolVersion(), templatesFingerprint, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
     folderFingerprint(path.join(contentDir, 'static')),
     await dataFileDigest(contentDir, PAGEVIEWS_CSV, known), await dataFileDigest(contentDir, PAGEVIEWS_JSON, known),
     ...sources.map((s) => `${s.path}:${s.hash}`),

@@ -338,8 +338,8 @@ export function toolVersion(): string {
  * What every rendered page depends on besides its own data: the templates and the
  * tool's code (escaping, helpers), which `parseKey` already names.
  */
-export function renderKey(parseKey: string, templatesDir: string): string {
-  return digest(parseKey, folderFingerprint(templatesDir));
+export function renderKey(parseKey: string, templatesFingerprint: string): string {
+  return digest(parseKey, templatesFingerprint);
 }
 
 /** A page's fingerprint: its template and the exact data it shows. */

@@ -81,7 +81,7 @@ export function localParts(epochMs: number, timeZone: string): LocalDateTime {
  * on every zone at instants from 1850 to 2040 (test/time.test.ts).
  */
 function intlOffset(epochSecondMs: number, timeZone: string): number {
-  return zoneNameOffset(epochSecondMs, timeZone) ?? offsetOf(intlParts(epochSecondMs, timeZone), epochSecondMs);
+  return zoneNameOffset(epochSecondMs, timeZone) ?? offsetByParts(epochSecondMs, timeZone);
 }
 
 /** The offset read from Intl's zone offset name at an instant; undefined when the name is not of the known form. */
@@ -102,11 +102,10 @@ function offsetFormatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** The offset Intl's parts give (the slower way intlOffset replaces); for tests. */
+/** The offset Intl's date parts give: slower, and what the zone name is checked against. */
 export function offsetByParts(epochMs: number, timeZone: string): number {
   return offsetOf(intlParts(epochMs, timeZone), epochMs);
 }
-
 
 function intlParts(epochMs: number, timeZone: string): LocalDateTime {
   const parts: Record<string, number> = {};

@@ -11,7 +11,7 @@
 import { mkdir, mkdirSync, writeFile, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { WRITE_CONCURRENCY, type WriterReply, type WriterRequest, type WriterThreadData } from './write.ts';
+import { sizeOf, WRITE_CONCURRENCY, type WriterReply, type WriterRequest, type WriterThreadData } from './write.ts';
 
 /** Written bytes are reported in chunks of at least this, so the main thread can bound what is in flight. */
 const REPORT_BYTES = 1 << 20;
@@ -33,10 +33,6 @@ let pendingFlush: number | undefined;
 
 function noteError(error: NodeJS.ErrnoException | null): void {
   if (error && !firstError) firstError = { message: error.message, code: error.code };
-}
-
-function sizeOf(content: string | Uint8Array): number {
-  return typeof content === 'string' ? content.length : content.byteLength;
 }
 
 function reportWritten(): void {

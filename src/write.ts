@@ -337,6 +337,11 @@ const THREAD_BATCH = 64;
 const THREAD_MAX_IN_FLIGHT = 32 << 20;
 
 /** Writes files on a worker thread (write-thread.ts); `flush` waits for all of them and reports the first failure. */
+/** What a page takes in flight to the writer thread: string length or byte length, as each side counts it. */
+export function sizeOf(content: string | Uint8Array): number {
+  return typeof content === 'string' ? content.length : content.byteLength;
+}
+
 class PageWriterThread {
   private readonly worker: Worker;
   private batch: [string, string | Uint8Array][] = [];
@@ -368,7 +373,7 @@ class PageWriterThread {
   async write(file: string, content: string | Buffer): Promise<void> {
     if (this.crashed) throw this.crashed;
     this.batch.push([file, content]);
-    this.inFlight += typeof content === 'string' ? content.length : content.byteLength;
+    this.inFlight += sizeOf(content);
     if (this.batch.length >= THREAD_BATCH) this.send();
     while (this.inFlight > THREAD_MAX_IN_FLIGHT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
