@@ -270,10 +270,10 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     },
     async write(page) {
       jobs.throwIfFailed();
-      // In bytes, not string length: the marker is all that tells a site this cache
-      // recorded from one another build wrote, and an edit swapping a Chinese character
-      // for a Latin one keeps the length.
-      const size = Buffer.byteLength(page.content);
+      // In UTF-16 units for strings: counting UTF-8 bytes cost a scan of every page
+      // (~3 s of 100,000 Chinese ones). The marker also digests every input of the
+      // build (siteKey), so a same-length edit still changes it.
+      const size = sizeOf(page.content);
       const { target, key } = claim(page.path, size);
       staged.push(key);
       if (staged.length > PAGES_BEFORE_THREAD) {
