@@ -29,6 +29,20 @@ describe('loading sources', { timeout: 30_000 }, () => {
     await expect(statAll([path.join(contentDir, 'gone.md')])).rejects.toThrow(/ENOENT/);
   });
 
+  it('reads files synchronously while they come fast, and concurrently on a slow file system, with the same result', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) files[`r/${String(i).padStart(3, '0')}.md`] = md({ title: `文${i}`, date: '2026-11-01' }, '正文。'.repeat(i));
+    const contentDir = await writeArchive(files);
+    const shape = (sources: Awaited<ReturnType<typeof loadSources>>) => sources.map(({ path: file, bytes, hash }) => ({ file, text: bytes.toString('utf8'), hash }));
+    const expected = Object.entries(files).map(([file, text]) => ({ file, text }));
+    // Any threshold: all synchronous; none met: the 64 sampled, then the rest concurrently.
+    const quick = shape(await loadSources(contentDir, undefined, Infinity));
+    const slow = shape(await loadSources(contentDir, undefined, -1));
+    expect(quick.map(({ file, text }) => ({ file, text }))).toEqual(expected);
+    expect(slow).toEqual(quick);
+    expect(new Set(quick.map((source) => source.hash)).size).toBe(150);
+  });
+
   it('reads a remembered file again only when its size, time stamps or inode changed', async () => {
     const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }) });
     const known = new Map<string, KnownFile>();
