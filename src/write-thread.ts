@@ -11,23 +11,26 @@
 import { mkdir, mkdirSync, writeFile, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sizeOf, WRITE_CONCURRENCY, type WriterReply, type WriterRequest, type WriterThreadData } from './write.ts';
+import { WRITE_CONCURRENCY, type WriterReply, type WriterRequest, type WriterThreadData } from './write.ts';
 
-/** Written bytes are reported in chunks of at least this, so the main thread can bound what is in flight. */
-const REPORT_BYTES = 1 << 20;
 /** Synchronous writes are timed in samples of this many files... */
 const SAMPLE_FILES = 64;
 /** ...and given up for concurrent ones when a sample averages more than this. */
 const SLOW_SYNC_WRITE_MS = 0.15;
 
+/** A chunk of pages from the main thread, handed back once every page in it is written. */
+interface Chunk {
+  buffer: ArrayBuffer;
+  pagesLeft: number;
+}
+
 const port = parentPort!;
 const createdDirs = new Set<string>();
-const queue: Extract<WriterRequest, { kind: 'write' }>['items'] = [];
+const queue: { file: string; bytes: Uint8Array; chunk: Chunk }[] = [];
 let synchronous = (workerData as WriterThreadData).writes === 'adaptive';
 let sampleFiles = 0;
 let sampleMs = 0;
 let active = 0;
-let writtenBytes = 0;
 let firstError: Extract<WriterReply, { kind: 'flushed' }>['error'];
 let pendingFlush: number | undefined;
 
@@ -35,14 +38,13 @@ function noteError(error: NodeJS.ErrnoException | null): void {
   if (error && !firstError) firstError = { message: error.message, code: error.code };
 }
 
-function reportWritten(): void {
-  port.postMessage({ kind: 'written', bytes: writtenBytes } satisfies WriterReply);
-  writtenBytes = 0;
+function pageDone(chunk: Chunk): void {
+  if (--chunk.pagesLeft === 0) port.postMessage({ kind: 'written', chunk: chunk.buffer } satisfies WriterReply, [chunk.buffer]);
 }
 
 function writeSynchronously(): void {
   while (synchronous && queue.length > 0) {
-    const [file, content] = queue.shift()!;
+    const { file, bytes, chunk } = queue.shift()!;
     const start = performance.now();
     try {
       const dir = path.dirname(file);
@@ -50,13 +52,12 @@ function writeSynchronously(): void {
         mkdirSync(dir, { recursive: true });
         createdDirs.add(dir);
       }
-      writeFileSync(file, content);
+      writeFileSync(file, bytes);
     } catch (error) {
       noteError(error as NodeJS.ErrnoException);
     }
     sampleMs += performance.now() - start;
-    writtenBytes += sizeOf(content);
-    if (writtenBytes >= REPORT_BYTES) reportWritten();
+    pageDone(chunk);
     if (++sampleFiles === SAMPLE_FILES) {
       synchronous = sampleMs / SAMPLE_FILES <= SLOW_SYNC_WRITE_MS;
       sampleFiles = 0;
@@ -68,35 +69,34 @@ function writeSynchronously(): void {
 function pump(): void {
   writeSynchronously();
   while (active < WRITE_CONCURRENCY && queue.length > 0) {
-    const [file, content] = queue.shift()!;
+    const { file, bytes, chunk } = queue.shift()!;
     active++;
-    const size = sizeOf(content);
     const done = (error: NodeJS.ErrnoException | null) => {
       active--;
-      writtenBytes += size;
       noteError(error);
+      pageDone(chunk);
       pump();
     };
     const dir = path.dirname(file);
-    if (createdDirs.has(dir)) writeFile(file, content, done);
+    if (createdDirs.has(dir)) writeFile(file, bytes, done);
     else {
       mkdir(dir, { recursive: true }, (error) => {
         if (error) return done(error);
         createdDirs.add(dir);
-        writeFile(file, content, done);
+        writeFile(file, bytes, done);
       });
     }
   }
-  const idle = active === 0 && queue.length === 0;
-  if (writtenBytes >= REPORT_BYTES || (idle && writtenBytes > 0)) reportWritten();
-  if (idle && pendingFlush !== undefined) {
+  if (active === 0 && queue.length === 0 && pendingFlush !== undefined) {
     port.postMessage({ kind: 'flushed', id: pendingFlush, error: firstError } satisfies WriterReply);
     pendingFlush = undefined;
   }
 }
 
 port.on('message', (request: WriterRequest) => {
-  if (request.kind === 'write') queue.push(...request.items);
-  else pendingFlush = request.id;
+  if (request.kind === 'write') {
+    const chunk: Chunk = { buffer: request.chunk, pagesLeft: request.items.length };
+    for (const [file, start, end] of request.items) queue.push({ file, bytes: new Uint8Array(request.chunk, start, end - start), chunk });
+  } else pendingFlush = request.id;
   pump();
 });

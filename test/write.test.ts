@@ -23,6 +23,20 @@ describe('site writer', () => {
     expect([...(await readFile(path.join(outDir, 'bytes.bin')))]).toEqual([0, 1, 2, 255]);
   });
 
+  it.each(['adaptive', 'concurrent'] as const)('hands pages to the writer thread in reused chunks without mixing their bytes (%s)', async (threadWrites) => {
+    const outDir = path.join(await tempDir(), 'site');
+    const writer = await openSiteWriter(outDir, { threadWrites });
+    // ~45 MB of UTF-8 in pages of different lengths: more than the chunks in flight at
+    // once, so chunks come back and are filled again; one page bigger than a chunk; a
+    // lone surrogate, which every UTF-8 encoder writes as U+FFFD.
+    const pages = Array.from({ length: 700 }, (_, i) => ({ path: `c/${i}.html`, content: `${i}:${'财经新闻'.repeat(3000 + ((i * 7919) % 5000))}` }));
+    pages.push({ path: 'big.html', content: '大'.repeat(600_000) }, { path: 'lone.html', content: 'a\ud800b' });
+    for (const page of pages) await writer.write(page);
+    await writer.commit();
+    for (const page of pages.slice(0, -1)) expect(await readFile(path.join(outDir, page.path), 'utf8')).toBe(page.content);
+    expect([...(await readFile(path.join(outDir, 'lone.html')))]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
+  });
+
   it.each(['adaptive', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
     const first = await openSiteWriter(outDir);
