@@ -182,6 +182,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       workers: options.workers,
       displayPath: shown,
       onProgress: (done, total) => progress('parse', done, total),
+      releaseBytes: true,
     });
     // Thread time summed over the workers, so together they may exceed the parse stage.
     timings.push({ stage: 'frontmatter', ms: result.frontmatterMs }, { stage: 'markdown', ms: result.markdownMs });

@@ -11,6 +11,7 @@ import type { Article, SourceFile } from '../types.ts';
 import type { ParseResult } from './article.ts';
 import { defaultHeapGrowth } from '../memory.ts';
 import { recordTerms } from '../index/related/terms.ts';
+import { NO_BYTES } from '../load.ts';
 
 /**
  * Below this many bytes of sources a build parses on the main thread. Each worker
@@ -34,6 +35,12 @@ export interface ParseAllOptions {
   /** How diagnostics name a file (relative to the working directory). */
   displayPath: (sourcePath: string) => string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Let each source's bytes go (NO_BYTES) as soon as it is parsed or handed to a worker,
+   * for a caller that needs only paths and hashes afterwards: at 100,000 articles that
+   * is ~225 MB less held at the end of parsing, where a build's memory peaks.
+   */
+  releaseBytes?: boolean;
 }
 
 export interface ParseAllResult {
@@ -88,6 +95,7 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     try {
       sources.forEach((source, index) => {
         results[index] = withTerms(parseArticle(source, config, options.displayPath(source.path)));
+        if (options.releaseBytes) source.bytes = NO_BYTES;
         if (index % 500 === 0) options.onProgress?.(index, sources.length);
       });
     } finally {
@@ -148,6 +156,8 @@ async function parseOnWorkers(sources: readonly SourceFile[], config: Config, co
         const items = [];
         for (let i = batch.start; i < batch.end; i++) items.push({ source: sources[i]!, display: options.displayPath(sources[i]!.path) });
         worker.postMessage({ id: pending, items } satisfies WorkerBatch);
+        // The message holds its own copy of the bytes.
+        if (options.releaseBytes) for (let i = batch.start; i < batch.end; i++) sources[i]!.bytes = NO_BYTES;
       };
       worker.on('message', (reply: WorkerReply) => {
         const batch = batches[reply.id]!;

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { ContentErrors, Diagnostics } from '../../src/errors.ts';
 import { parseArticle } from '../../src/parse/article.ts';
 import { recordTerms } from '../../src/index/related/terms.ts';
-import { loadSources } from '../../src/load.ts';
+import { loadSources, NO_BYTES } from '../../src/load.ts';
 import { defaultWorkerCount, MIN_BYTES_FOR_WORKERS, parseAll } from '../../src/parse/pool.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from '../helpers.ts';
 
@@ -48,6 +48,19 @@ describe('parse pool', () => {
     }));
     expect(inline.every((a) => a.terms !== undefined && a.text === '' && a.terms === fromText.get(a.slug))).toBe(true);
     expect(two.map((a) => [a.slug, a.terms])).toEqual(inline.map((a) => [a.slug, a.terms]));
+  }, 60_000);
+
+  it('lets each source’s bytes go once parsed or sent to a worker, when asked, with the same articles', async () => {
+    const config = await loadConfig(SAMPLE, {}, new Diagnostics());
+    const kept = await loadSources(SAMPLE);
+    const expected = (await parseAll(kept, config, { workers: 0, displayPath: (file) => file })).articles;
+    expect(kept.every((source) => source.bytes.length > 0)).toBe(true);
+    for (const workers of [0, 2]) {
+      const sources = await loadSources(SAMPLE);
+      const { articles } = await parseAll(sources, config, { workers, displayPath: (file) => file, releaseBytes: true });
+      expect(articles).toEqual(expected);
+      expect(sources.every((source) => source.bytes === NO_BYTES), `${workers} workers`).toBe(true);
+    }
   }, 60_000);
 
   it('reports the same problems in the same order with and without workers', async () => {
