@@ -135,6 +135,12 @@ describe('feeds', () => {
     const section = await new Parser().parseString(await site.read('categories/zheng-quan/feed.xml'));
     expect(section.items[0]!['content:encoded'] ?? section.items[0]!.content).toContain('<p>证券。</p>');
     expect(await site.read('categories/zheng-quan/feed.json')).toContain('证券。');
+    // Every article page has its body; afterwards only the bodies some feed carries are held.
+    for (const [file, body] of [['2026/11/a1/index.html', '第一篇。'], ['2026/11/a2/index.html', '第二篇。'], ['2026/11/a3/index.html', '第三篇。'], ['2025/03/b1/index.html', '证券。']]) {
+      expect(await site.read(file!)).toContain(`<p>${body}</p>`);
+    }
+    const held = Object.fromEntries(site.result.site!.articles.map((a) => [a.slug, a.html !== '']));
+    expect(held).toEqual({ a3: true, a2: true, a1: false, b1: true });
   });
 });
 

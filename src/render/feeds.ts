@@ -25,12 +25,27 @@ export const NEWS_MAX_URLS = 1_000;
  * the news sitemap and robots.txt are small and made every time.
  */
 export async function* syndicationPages(site: Site): AsyncGenerator<Page | MadePage> {
-  yield* feedPages(site, '/', site.config.title, site.articles, undefined);
-  for (const group of site.listings.categories) yield* feedPages(site, `/categories/${group.slug}/`, `${group.name} - ${site.config.title}`, group.articles, group);
+  for (const { path, title, articles, group } of feedsOf(site)) yield* feedPages(site, path, title, articles, group);
   yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS);
   const news = await newsSitemap(site);
   if (news) yield { path: 'sitemap-news.xml', content: news };
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
+}
+
+/** The site's feeds: the whole site's, then one per category, each of the newest articles first. */
+function feedsOf(site: Site): { path: string; title: string; articles: readonly Article[]; group: Group | undefined }[] {
+  return [
+    { path: '/', title: site.config.title, articles: site.articles, group: undefined },
+    ...site.listings.categories.map((group) => ({ path: `/categories/${group.slug}/`, title: `${group.name} - ${site.config.title}`, articles: group.articles, group })),
+  ];
+}
+
+/** The articles whose bodies some feed carries (none unless feeds carry full content). */
+export function articlesInFeeds(site: Site): Set<Article> {
+  const carried = new Set<Article>();
+  if (site.config.feedContent !== 'full') return carried;
+  for (const feed of feedsOf(site)) for (const article of feed.articles.slice(0, site.config.feedSize)) carried.add(article);
+  return carried;
 }
 
 function* feedPages(site: Site, path: string, title: string, articles: readonly Article[], group: Group | undefined): Generator<MadePage> {

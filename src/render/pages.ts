@@ -53,11 +53,17 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
 }
 
 /** Every page of the site: assets as bytes, the rest as a template and the data to render it with. */
-export function* sitePages(site: Site, assets: Assets): Generator<Page | PageSpec> {
+/**
+ * `afterArticlePage` is called with each article once the consumer has asked for the
+ * page after its article page (so that page is handled by then): a one-shot build lets
+ * the article's body go there.
+ */
+export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (article: Article) => void): Generator<Page | PageSpec> {
   const context = renderContext(site, assets);
   for (const [assetPath, bytes] of assets.files) yield { path: assetPath.replace(/^\//, ''), content: bytes };
   for (const article of site.articles) {
     yield articlePage(context, article);
+    afterArticlePage?.(article);
     yield* aliasPages(context, article);
   }
   yield* paginatedPages(context, { path: '/', title: site.config.title, heading: context.labels.latestArticles, articles: site.articles, aside: asideLists(context, undefined, undefined) });
