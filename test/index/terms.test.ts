@@ -84,6 +84,22 @@ describe('token records', () => {
     }
   });
 
+  it('let a field’s bigram keys be read ahead without moving past the field', () => {
+    for (const article of randomArticles(200, 11)) {
+      const terms = recordedTerms(recorded(article))!;
+      for (let field = 0; field < 3; field++) {
+        const ahead = new Int32Array(4096);
+        const count = terms.peekPairs(ahead);
+        const short = new Int32Array(2);
+        expect(terms.peekPairs(short)).toBe(count); // counts past a full buffer, writes only what fits
+        const pairs: number[] = [];
+        terms.nextField({ repeatedPair: (first, second) => pairs.push((first << 16) | second), repeatedToken: () => {} });
+        expect([...ahead.subarray(0, count)]).toEqual(pairs);
+        expect([...short]).toEqual(pairs.length >= 2 ? pairs.slice(0, 2) : [...pairs, 0, 0].slice(0, 2));
+      }
+    }
+  });
+
   it('are small: bigrams that follow one another take a unit each, English takes a byte a character', () => {
     // Three text lengths, a tag and the first character, one unit per bigram (seven), three field ends.
     expect(recordTerms(makeArticle({ slug: 'cn', title: '招商银行发布年报' }))).toHaveLength(3 + 2 + 7 + 3);

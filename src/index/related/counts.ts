@@ -43,6 +43,18 @@ class PairTerms {
     return empty;
   }
 
+  /**
+   * Reads the slot where each of `keys` would be found first: with millions of terms
+   * each is a cache miss, and these reads do not wait on one another, so the CPU
+   * overlaps their misses, where the probes that count the terms wait for each in turn.
+   */
+  touch(keys: Int32Array, count: number): number {
+    const slots = this.slots;
+    let seen = 0;
+    for (let i = 0; i < count; i++) seen |= slots[SLOT * (Math.imul(keys[i]!, 0x9e3779b1) >>> this.shift)]!;
+    return seen;
+  }
+
   /** Writes each bigram term's df into `df`, by term id. */
   documentFrequencies(df: Int32Array): void {
     const slots = this.slots;
@@ -177,6 +189,10 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
   /** 2·share: summary tokens count half, so twice the count stays an integer. */
   private share2 = 2;
   private tokens = 0;
+  /** The pair keys of the field being replayed, read ahead (PairTerms.touch). */
+  private pairKeys = new Int32Array(1024);
+  /** What touching them read: kept so the reads are not optimized away. */
+  touched = 0;
 
   constructor(n: number) {
     this.packed = new Array<Uint8Array | undefined>(n).fill(undefined);
@@ -217,6 +233,13 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
   /** The same for the next field of a record made when the article was parsed (terms.ts): no scanning. */
   replay(doc: number, field: number, terms: RecordedTerms, share: number): void {
     this.begin(doc, share);
+    // At 100,000 articles the bigram table is far bigger than the CPU caches.
+    let pairs = terms.peekPairs(this.pairKeys);
+    if (pairs > this.pairKeys.length) {
+      this.pairKeys = new Int32Array(2 ** Math.ceil(Math.log2(pairs)));
+      pairs = terms.peekPairs(this.pairKeys);
+    }
+    this.touched = this.pairs.touch(this.pairKeys, pairs);
     terms.nextField(this);
     this.lengths[field]![doc]! += this.tokens * share;
   }

@@ -101,6 +101,38 @@ export class RecordedTerms {
     }
   }
 
+  /**
+   * The pair keys (first << 16 | second) of the next field, into `keys`, without moving
+   * past it; returns how many there are (only the first keys.length are written).
+   */
+  peekPairs(keys: Int32Array): number {
+    const s = this.record;
+    let at = this.at;
+    let previous = 0;
+    let count = 0;
+    for (;;) {
+      let unit = s.charCodeAt(at++);
+      if (unit === END) return count;
+      if (unit >= SMALL_COUNT && unit < FIRST_TEXT_UNIT) unit = s.charCodeAt(at++);
+      else if (unit === BIG_COUNT) {
+        while (s.charCodeAt(at++) >= 0x80);
+        unit = s.charCodeAt(at++);
+      }
+      if (unit >= FIRST_TEXT_UNIT) {
+        if (count < keys.length) keys[count] = (previous << 16) | unit;
+        count++;
+        previous = unit;
+      } else if (unit === PAIR) {
+        const first = s.charCodeAt(at++);
+        previous = s.charCodeAt(at++);
+        if (count < keys.length) keys[count] = (first << 16) | previous;
+        count++;
+      } else if (unit === STRING) {
+        while (s.charCodeAt(at) >= FIRST_TEXT_UNIT) at++;
+      } else return count; // damaged: nextField reports it
+    }
+  }
+
   /** A length or count. */
   varint(): number {
     let value = 0;
