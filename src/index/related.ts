@@ -8,6 +8,7 @@ import type { Diagnostic } from '../errors.ts';
 import { buildModel, type RelatedModel, type Tokenizer } from './related/model.ts';
 import type { TermMemo } from './related/counts.ts';
 import { makeScratch, query, type Candidate, type Recorder, type Scratch } from './related/query.ts';
+import { MIN_DOCS_FOR_QUERY_THREAD, QueryHelper, type QueryJob } from './related/query-pool.ts';
 import { resolvePins } from './related/pins.ts';
 import { explainLinks } from './related/explain.ts';
 
@@ -19,6 +20,11 @@ export interface RelatedOptions {
   explain?: string | undefined;
   /** A dev session's counts of the records it has seen (related/counts.ts): the same links, sooner. */
   termMemo?: TermMemo | undefined;
+  /**
+   * Run the queries on a helper thread too (related/query-pool.ts). Default: from
+   * MIN_DOCS_FOR_QUERY_THREAD articles. The links are the same either way.
+   */
+  queryThread?: boolean | undefined;
 }
 
 export interface RelatedResult {
@@ -51,20 +57,52 @@ export interface RelatedExplanation extends RelatedLink {
  * `related: false` get an empty list. Input order does not matter.
  */
 export function computeRelated(articles: readonly Article[], options: RelatedOptions, tokenizer?: Tokenizer): RelatedResult {
-  const model = buildModel(articles, options.settings, tokenizer, options.termMemo);
-  const scratch = makeScratch(model.docs.length);
-  const diagnostics: Diagnostic[] = [];
-  const lists = new Map<string, RelatedLink[]>();
-  const explained = options.explain === undefined ? undefined : model.ids.get(options.explain);
-  let explanation: RelatedExplanation[] | undefined;
-  for (let d = 0; d < model.docs.length; d++) {
-    const recording = d === explained ? contributionRecorder() : undefined;
-    const links = linksFor(model, d, options, scratch, diagnostics, recording?.record);
-    lists.set(model.docs[d]!.slug, links.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned })));
-    if (recording) explanation = explainLinks(model, d, links, recording.contributions);
+  // Started first, so that it has loaded its code by the time the model is built.
+  const helper = (options.queryThread ?? articles.length >= MIN_DOCS_FOR_QUERY_THREAD) ? new QueryHelper() : undefined;
+  try {
+    const model = buildModel(articles, options.settings, tokenizer, options.termMemo);
+    const n = model.docs.length;
+    const scratch = makeScratch(n);
+    const diagnostics: Diagnostic[] = [];
+    const explained = options.explain === undefined ? undefined : model.ids.get(options.explain);
+    // Docs with pins, hidden lists or an explanation stay here, in doc order (so their
+    // diagnostics keep that order); the plain ones go to the pool when there is one.
+    const plain = new Uint8Array(n);
+    if (helper && options.limit > 0) {
+      for (let d = 0; d < n; d++) {
+        const { related } = model.docs[d]!;
+        plain[d] = d !== explained && !related.hidden && related.pinned.length === 0 ? 1 : 0;
+      }
+    }
+    const links: Link[][] = new Array(n);
+    let explanation: RelatedExplanation[] | undefined;
+    for (let d = 0; d < n; d++) {
+      if (plain[d] === 1) continue;
+      const recording = d === explained ? contributionRecorder() : undefined;
+      links[d] = linksFor(model, d, options, scratch, diagnostics, recording?.record);
+      if (recording) explanation = explainLinks(model, d, links[d]!, recording.contributions);
+    }
+    if (helper) {
+      const job = helper.run(model, options.settings, options.limit, plain);
+      for (let d = 0; d < n; d++) if (plain[d] === 1) links[d] = pooledLinks(job, d);
+    }
+    const lists = new Map<string, RelatedLink[]>();
+    for (let d = 0; d < n; d++) lists.set(model.docs[d]!.slug, links[d]!.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned })));
+    for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
+    return { lists, diagnostics, explanation };
+  } finally {
+    helper?.close();
   }
-  for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
-  return { lists, diagnostics, explanation };
+}
+
+/** Doc `d`'s computed links as the pool left them. */
+function pooledLinks(job: QueryJob, d: number): Link[] {
+  const links: Link[] = [];
+  for (let rank = 0; rank < job.counts[d]!; rank++) {
+    const at = d * job.limit + rank;
+    links.push({ doc: job.docs[at]!, score: job.scores[3 * at]!, base: job.scores[3 * at + 1]!, timeFactor: job.scores[3 * at + 2]!, pinned: false });
+  }
+  return links;
 }
 
 /** Collects what each feature contributed to each candidate's score. */

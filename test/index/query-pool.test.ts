@@ -1,0 +1,72 @@
+// Related-link queries on two threads (src/index/related/query-pool.ts): the same links
+// whoever computes them, and no wait on a helper that stops.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config.ts';
+import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
+import { buildModel } from '../../src/index/related/model.ts';
+import { createJob, QUERY_CHUNK, QueryHelper, runJob, type QueryJob } from '../../src/index/related/query-pool.ts';
+import { recordTerms } from '../../src/index/related/terms.ts';
+import type { Article } from '../../src/types.ts';
+import { generateArticles } from '../bench/related.ts';
+
+const OPTIONS: RelatedOptions = { limit: defaultConfig.lists.related, settings: defaultConfig.related };
+
+function archive(n: number): Article[] {
+  const { articles } = generateArticles(n, 3);
+  return articles.map((article, i) => {
+    const withRecord = { ...article, terms: recordTerms(article), text: '' };
+    // Some pins (one naming nothing), some hidden lists: those stay on the calling thread.
+    if (i % 97 === 5) return { ...withRecord, related: { pinned: [articles[(i + 1) % n]!.slug, 'no-such-story'], hidden: false, line: 3 } };
+    if (i % 131 === 7) return { ...withRecord, related: { pinned: [], hidden: true, line: 3 } };
+    return withRecord;
+  });
+}
+
+/** What a job computed, doc by doc. */
+function results(job: QueryJob): unknown[] {
+  return Array.from(job.counts, (count, d) => Array.from({ length: count }, (_, rank) => [job.docs[d * job.limit + rank], ...job.scores.slice(3 * (d * job.limit + rank), 3 * (d * job.limit + rank) + 3)]));
+}
+
+describe('related-link queries on two threads', { timeout: 60_000 }, () => {
+  const articles = archive(2_500);
+
+  it('give the same lists, scores, diagnostics and explanation as one thread', () => {
+    const explain = articles[40]!.slug;
+    const one = computeRelated(articles, { ...OPTIONS, explain, queryThread: false });
+    const two = computeRelated(articles, { ...OPTIONS, explain, queryThread: true });
+    expect(two).toEqual(one);
+    expect(one.diagnostics.length).toBeGreaterThan(0);
+    expect([...one.lists.values()].filter((links) => links.length > 0).length).toBeGreaterThan(2_000);
+  });
+
+  const model = buildModel(articles, OPTIONS.settings);
+  const plain = Uint8Array.from(model.docs, (a) => (a.related.pinned.length === 0 && !a.related.hidden ? 1 : 0));
+  const chunks = Math.ceil(model.docs.length / QUERY_CHUNK);
+  const alone = createJob(model, OPTIONS.settings, OPTIONS.limit, plain);
+  runJob(alone);
+
+  it('let the helper thread compute chunks exactly as the calling thread does', async () => {
+    const helper = new QueryHelper();
+    try {
+      await helper.ready;
+      const job = createJob(model, OPTIONS.settings, OPTIONS.limit, plain);
+      // The helper alone: the calling thread takes no chunk.
+      helper.start(job);
+      for (let waited = 0; Atomics.load(job.control, 1) < chunks && waited < 30_000; waited += 10) await sleep(10);
+      expect(Atomics.load(job.control, 1)).toBe(chunks);
+      expect(results(job)).toEqual(results(alone));
+    } finally {
+      helper.close();
+    }
+  });
+
+  it('do the chunks of a helper that stops making progress', () => {
+    const job = createJob(model, OPTIONS.settings, OPTIONS.limit, plain);
+    // A helper that took three chunks and died.
+    Atomics.add(job.control, 0, 3);
+    runJob(job, 50);
+    expect(results(job)).toEqual(results(alone));
+    expect(results(alone).some((links) => (links as unknown[]).length > 0)).toBe(true);
+  });
+});
