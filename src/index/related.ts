@@ -60,7 +60,7 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
   // Started first, so that it has loaded its code by the time the model is built.
   const helper = (options.queryThread ?? articles.length >= MIN_DOCS_FOR_QUERY_THREAD) ? new QueryHelper() : undefined;
   try {
-    const model = buildModel(articles, options.settings, tokenizer, options.termMemo);
+    const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined);
     const n = model.docs.length;
     const scratch = makeScratch(n);
     const diagnostics: Diagnostic[] = [];

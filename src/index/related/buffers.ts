@@ -159,12 +159,12 @@ export class FeatureLists {
     }
   }
 
-  finish(): { sigStart: Int32Array; feature: Int32Array; weight: Float32Array } {
-    return {
-      sigStart: this.sigStart,
-      feature: this.feature.data.subarray(0, this.size),
-      weight: this.weight.data.subarray(0, this.size),
-    };
+  /** `shared`: in shared memory, for a query helper thread (query-pool.ts), at their exact size. */
+  finish(shared = false): { sigStart: Int32Array; feature: Int32Array; weight: Float32Array } {
+    const feature = this.feature.data.subarray(0, this.size);
+    const weight = this.weight.data.subarray(0, this.size);
+    if (!shared) return { sigStart: this.sigStart, feature, weight };
+    return { sigStart: inSharedMemory(this.sigStart), feature: inSharedMemory(feature), weight: inSharedMemory(weight) };
   }
 }
 
@@ -190,4 +190,15 @@ function kthSmallest(a: Float64Array, n: number, k: number): number {
     else return a[k]!;
   }
   return a[k]!;
+}
+
+type TypedArray = Int32Array | Float32Array | Float64Array | Uint8Array;
+
+/** `array` itself when it is in shared memory already, else a copy there. */
+export function inSharedMemory<T extends TypedArray>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const Kind = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Kind(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as never);
+  return copy;
 }

@@ -70,8 +70,11 @@ export function normalizeLabel(label: string): string {
   return foldToSimplified(label.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase());
 }
 
-/** `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path. */
-export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo): RelatedModel {
+/**
+ * `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path.
+ * `shared`: the feature and postings arrays in shared memory, for a query helper thread.
+ */
+export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo, shared = false): RelatedModel {
   const docs = inDocOrder(articles);
   const n = docs.length;
   // Fields: title (with summary), body. A dev session's memo gives the same counts as
@@ -126,7 +129,7 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
       out.commit(INDEXED_TERMS.meta);
     }
   }
-  const { sigStart, feature, weight } = out.finish();
+  const { sigStart, feature, weight } = out.finish(shared);
   const authors = people.csr(0);
   // Present: the doc has something another doc could share, so it counts in the denominator.
   const present = new Uint8Array(n);
@@ -140,7 +143,7 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
   const dates = Float64Array.from(docs, (a) => a.date);
   return {
     docs, ids: new Map(docs.map((a, i) => [a.slug, i])), dates, termCount: V, term: counts.termLookup(),
-    sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count),
+    sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count, shared),
     category, authorStart: authors.start, authorIds: authors.ids, present, weights: settings.weights,
   };
 }
@@ -188,13 +191,13 @@ function idOf(map: Map<string, number>, key: string): number {
 }
 
 /** Postings (CSR), each list in doc order, which is date order: a query can take a date window. */
-function invert(feature: Int32Array, weight: Float32Array, sigStart: Int32Array, n: number, features: number) {
-  const postStart = new Int32Array(features + 1);
+function invert(feature: Int32Array, weight: Float32Array, sigStart: Int32Array, n: number, features: number, shared: boolean) {
+  const postStart = shared ? new Int32Array(new SharedArrayBuffer(4 * (features + 1))) : new Int32Array(features + 1);
   for (let i = 0; i < feature.length; i++) postStart[feature[i]! + 1]!++;
   for (let f = 0; f < features; f++) postStart[f + 1]! += postStart[f]!;
   const fill = postStart.slice(0, features);
-  const postDoc = new Int32Array(feature.length);
-  const postWeight = new Float32Array(feature.length);
+  const postDoc = shared ? new Int32Array(new SharedArrayBuffer(4 * feature.length)) : new Int32Array(feature.length);
+  const postWeight = shared ? new Float32Array(new SharedArrayBuffer(4 * feature.length)) : new Float32Array(feature.length);
   for (let d = 0; d < n; d++) {
     for (let i = sigStart[d * STRONG_SIGNALS]!; i < sigStart[(d + 1) * STRONG_SIGNALS]!; i++) {
       const at = fill[feature[i]!]!++;

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RelatedSettings } from '../../config.ts';
 import type { RelatedModel } from './model.ts';
+import { inSharedMemory } from './buffers.ts';
 import { makeScratch, query } from './query.ts';
 
 /** Docs per claim: small enough to balance the two threads, large enough that claiming is noise. */
@@ -89,7 +90,7 @@ export function createJob(model: RelatedModel, settings: RelatedSettings, limit:
     weights: model.weights,
     settings,
     limit,
-    plain: copyShared(plain),
+    plain: inSharedMemory(plain),
     control: new Int32Array(new SharedArrayBuffer(8)),
     finished: new Int32Array(new SharedArrayBuffer(4 * Math.ceil(n / QUERY_CHUNK))),
     counts: new Int32Array(new SharedArrayBuffer(4 * n)),
@@ -142,17 +143,9 @@ export function queryChunk(job: QueryJob, chunk: number, scratch: ReturnType<typ
   }
 }
 
+/** The arrays a query reads, in shared memory: the big ones are there already when the model was built for a helper. */
 function shareArrays(model: RelatedModel): QueryArrays {
   const shared = {} as Record<(typeof ARRAY_NAMES)[number], unknown>;
-  for (const name of ARRAY_NAMES) shared[name] = copyShared(model[name]);
+  for (const name of ARRAY_NAMES) shared[name] = inSharedMemory(model[name]);
   return shared as QueryArrays;
-}
-
-type TypedArray = Int32Array | Float32Array | Float64Array | Uint8Array;
-
-function copyShared<T extends TypedArray>(array: T): T {
-  const Kind = array.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Kind(new SharedArrayBuffer(array.byteLength));
-  copy.set(array as never);
-  return copy;
 }
