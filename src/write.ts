@@ -47,8 +47,9 @@ export class DuplicatePage extends Error {
 
 export interface SiteWriter {
   /**
-   * Adds one page to the new site and resolves to its size in bytes. Rejects a
-   * duplicate path: two pages must never race for one file.
+   * Adds one page to the new site and resolves to its size (UTF-16 units for a string,
+   * bytes for a Buffer: what the marker counts). Rejects a duplicate path: two pages
+   * must never race for one file.
    */
   write(page: Page): Promise<number>;
   /**
@@ -58,7 +59,8 @@ export interface SiteWriter {
   commit(options?: CommitOptions): Promise<void>;
   /**
    * Takes `pagePath` unchanged from the current site. Only for a site whose marker
-   * matched the cache's records: the file is trusted to be there with `size` bytes.
+   * matched the cache's records: the file is trusted to be there, of the `size` that
+   * write() gave it.
    */
   reuse(pagePath: string, size: number): Promise<void>;
   /** The text of SITE_MARKER for the pages added so far. */
@@ -335,11 +337,11 @@ const PAGES_BEFORE_THREAD = 256;
 const THREAD_BATCH = 64;
 /** Pages travel to the writer thread as UTF-8 in chunks of this size, which come back to be reused. */
 const CHUNK_BYTES = 1 << 20;
-/** Chunks out at the writer thread before `write` waits: bounds memory when the disk is slower than rendering. */
-const MAX_CHUNKS_OUT = 32;
+/** Bytes of chunks out at the writer thread before `write` waits: bounds memory when the disk is slower than rendering. */
+const MAX_BYTES_OUT = 32 << 20;
 const utf8 = new TextEncoder();
 
-/** What a page takes in flight: string length or byte length, as each side counts it. */
+/** A page's size as the site marker counts it: UTF-16 units for a string, bytes for a Buffer. */
 export function sizeOf(content: string | Uint8Array): number {
   return typeof content === 'string' ? content.length : content.byteLength;
 }
@@ -358,8 +360,11 @@ class PageWriterThread {
   private used = 0;
   private items: [string, number, number][] = [];
   private readonly spareChunks: Uint8Array[] = [];
-  private chunksOut = 0;
+  /** Bytes of the chunks at the thread. */
+  private bytesOut = 0;
   private readonly roomWaiters: (() => void)[] = [];
+  /** Writes run one at a time, in call order: a page is placed in the chunk the previous one left. */
+  private tail: Promise<void> = Promise.resolve();
   private readonly flushes = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
   private nextFlush = 0;
   private crashed: unknown;
@@ -370,7 +375,7 @@ class PageWriterThread {
     // keeping the process alive. commit() and abort() always close it.
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'written') {
-        this.chunksOut--;
+        this.bytesOut -= reply.chunk.byteLength;
         if (reply.chunk.byteLength === CHUNK_BYTES) this.spareChunks.push(new Uint8Array(reply.chunk));
         for (const wake of this.roomWaiters.splice(0)) wake();
         return;
@@ -384,21 +389,14 @@ class PageWriterThread {
     this.worker.on('exit', (code) => this.fail(new Error(`the writer thread stopped (exit code ${code})`)));
   }
 
-  async write(file: string, content: string | Uint8Array): Promise<void> {
-    if (this.crashed) throw this.crashed;
-    let placed = this.place(content);
-    if (placed === undefined) {
-      this.send();
-      // Room for the page's longest encoding (3 bytes a UTF-16 unit), so the next try fits.
-      await this.takeChunk(typeof content === 'string' ? content.length * 3 : content.byteLength);
-      if (this.crashed) throw this.crashed;
-      placed = this.place(content)!;
-    }
-    this.items.push([file, placed, this.used]);
-    if (this.items.length >= THREAD_BATCH) this.send();
+  write(file: string, content: string | Uint8Array): Promise<void> {
+    const written = this.tail.then(() => this.writeNow(file, content));
+    this.tail = written.catch(() => {});
+    return written;
   }
 
   async flush(): Promise<void> {
+    await this.tail;
     if (this.crashed) throw this.crashed;
     this.send();
     const id = this.nextFlush++;
@@ -410,6 +408,20 @@ class PageWriterThread {
   async close(): Promise<void> {
     this.crashed ??= new Error('the writer thread was closed');
     await this.worker.terminate();
+  }
+
+  private async writeNow(file: string, content: string | Uint8Array): Promise<void> {
+    if (this.crashed) throw this.crashed;
+    let placed = this.place(content);
+    if (placed === undefined) {
+      this.send();
+      await this.takeChunk(bytesNeeded(content));
+      if (this.crashed) throw this.crashed;
+      placed = this.place(content);
+      if (placed === undefined) throw new Error(`a page of ${sizeOf(content)} units did not fit a chunk taken for it (${file})`);
+    }
+    this.items.push([file, placed, this.used]);
+    if (this.items.length >= THREAD_BATCH) this.send();
   }
 
   /** Copies or encodes `content` into the current chunk; returns where it starts, or undefined when it does not fit. */
@@ -434,23 +446,25 @@ class PageWriterThread {
     const chunk = this.chunk;
     if (chunk === undefined || this.items.length === 0) return;
     this.worker.postMessage({ kind: 'write', chunk: chunk.buffer as ArrayBuffer, items: this.items } satisfies WriterRequest, [chunk.buffer as ArrayBuffer]);
-    this.chunksOut++;
+    this.bytesOut += chunk.byteLength;
     this.chunk = undefined;
     this.used = 0;
     this.items = [];
   }
 
-  /** A fresh chunk of at least `bytes`: a spare one, or a new one while few are out. */
+  /**
+   * An empty chunk of at least `bytes`: a spare one, a new one, or one of its own for a
+   * page bigger than a chunk; once the chunks out leave room for it (a page bigger than
+   * that bound waits until nothing is out).
+   */
   private async takeChunk(bytes: number): Promise<void> {
     if (this.chunk !== undefined && this.items.length === 0 && this.chunk.length === CHUNK_BYTES) this.spareChunks.push(this.chunk);
     this.chunk = undefined;
     this.used = 0;
-    if (bytes > CHUNK_BYTES) {
-      this.chunk = new Uint8Array(bytes); // a page bigger than a chunk has one to itself
-      return;
-    }
-    while (this.spareChunks.length === 0 && this.chunksOut >= MAX_CHUNKS_OUT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    this.chunk = this.spareChunks.pop() ?? new Uint8Array(CHUNK_BYTES);
+    const size = Math.max(bytes, CHUNK_BYTES);
+    const reusable = size === CHUNK_BYTES && this.spareChunks.length > 0;
+    while (!reusable && this.bytesOut > 0 && this.bytesOut + size > MAX_BYTES_OUT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    this.chunk = (size === CHUNK_BYTES ? this.spareChunks.pop() : undefined) ?? new Uint8Array(size);
   }
 
   private fail(error: unknown): void {
@@ -459,6 +473,12 @@ class PageWriterThread {
     this.flushes.clear();
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
+}
+
+/** The chunk a page needs: its exact UTF-8 size when that may exceed a chunk (3 bytes a UTF-16 unit at most). */
+function bytesNeeded(content: string | Uint8Array): number {
+  if (typeof content !== 'string') return content.byteLength;
+  return content.length * 3 <= CHUNK_BYTES ? CHUNK_BYTES : Buffer.byteLength(content);
 }
 
 /** What an interrupted in-place update leaves as the marker: no cache record matches it. */

@@ -37,6 +37,24 @@ describe('site writer', () => {
     expect([...(await readFile(path.join(outDir, 'lone.html')))]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
   });
 
+  it('writes every page exactly when writes are not awaited one by one, big ones included', async () => {
+    const outDir = path.join(await tempDir(), 'site');
+    const writer = await openSiteWriter(outDir);
+    const small = manyPages(300, '小');
+    // Past the first 256 pages the thread writes; then pages bigger than a chunk (as
+    // strings and as bytes, 60 MB in all: more than may be out at once), all at once.
+    const big = Array.from({ length: 20 }, (_, i) => ({ path: `big/${i}.html`, content: i % 2 ? `${i}${'大'.repeat(400_000 + i)}` : Buffer.alloc(3_000_000 + i, i) }));
+    const later = manyPages(100, '后').map((page) => ({ ...page, path: `q/${page.path}` }));
+    await Promise.all([...small, ...big, ...later].map((page) => writer.write(page)));
+    await writer.commit();
+    for (const page of [small[0]!, small[299]!]) expect(await readFile(path.join(outDir, page.path), 'utf8')).toBe(page.content);
+    for (const page of big) {
+      const written = await readFile(path.join(outDir, page.path));
+      expect(written.equals(typeof page.content === 'string' ? Buffer.from(page.content) : page.content), page.path).toBe(true);
+    }
+    expect(await readFile(path.join(outDir, 'q/p/99/index.html'), 'utf8')).toBe('后 99');
+  });
+
   it.each(['adaptive', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
     const outDir = path.join(await tempDir(), 'site');
     const first = await openSiteWriter(outDir);

@@ -180,7 +180,7 @@ const IN_HAN_BLOCKS = new RegExp(`[${HAN_BLOCKS.map(([from, to]) => `\\u${from.t
 /** Traditional -> Simplified (OpenCC t2s); text without Traditional characters is returned as is. */
 export function foldToSimplified(text: string): string {
   if (!traditionalFlags) {
-    // Only these ranges are ever flagged: an English archive never builds the table (~30 ms).
+    // Only these ranges are ever flagged: an English archive never builds the table.
     if (!IN_HAN_BLOCKS.test(text)) return text;
     const convert = OpenCC.Converter({ from: 't', to: 'cn' });
     t2s = convert;

@@ -52,8 +52,8 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
   };
 }
 
-/** Every page of the site: assets as bytes, the rest as a template and the data to render it with. */
 /**
+ * Every page of the site: assets as bytes, the rest as a template and the data to render it with.
  * `afterArticlePage` is called with each article once the consumer has asked for the
  * page after its article page (so that page is handled by then): a one-shot build lets
  * the article's body go there.
