@@ -338,7 +338,7 @@ const THREAD_BATCH = 64;
 /** Pages travel to the writer thread as UTF-8 in chunks of this size, which come back to be reused. */
 const CHUNK_BYTES = 1 << 20;
 /** Bytes of chunks out at the writer thread before `write` waits: bounds memory when the disk is slower than rendering. */
-const MAX_BYTES_OUT = 32 << 20;
+export const MAX_BYTES_OUT = 32 << 20;
 const utf8 = new TextEncoder();
 
 /** A page's size as the site marker counts it: UTF-16 units for a string, bytes for a Buffer. */
@@ -353,8 +353,10 @@ export function sizeOf(content: string | Uint8Array): number {
  * cost ~50 µs of the main thread (the message's copy of ~40,000 UTF-16 units), and the
  * thread then encoded it to UTF-8 again to write it; encoding into a chunk costs ~25.
  */
-class PageWriterThread {
+export class PageWriterThread {
   private readonly worker: Worker;
+  /** Bytes of the chunks made so far: MAX_BYTES_OUT bounds it, pages bigger than a chunk aside (tests check it). */
+  chunkBytesMade = 0;
   /** Where the next page goes; undefined between sending a chunk and taking the next. */
   private chunk: Uint8Array | undefined = new Uint8Array(CHUNK_BYTES);
   private used = 0;
@@ -445,8 +447,9 @@ class PageWriterThread {
   private send(): void {
     const chunk = this.chunk;
     if (chunk === undefined || this.items.length === 0) return;
-    this.worker.postMessage({ kind: 'write', chunk: chunk.buffer as ArrayBuffer, items: this.items } satisfies WriterRequest, [chunk.buffer as ArrayBuffer]);
+    // Counted before the transfer, which leaves `chunk` detached (of length 0).
     this.bytesOut += chunk.byteLength;
+    this.worker.postMessage({ kind: 'write', chunk: chunk.buffer as ArrayBuffer, items: this.items } satisfies WriterRequest, [chunk.buffer as ArrayBuffer]);
     this.chunk = undefined;
     this.used = 0;
     this.items = [];
@@ -464,7 +467,11 @@ class PageWriterThread {
     const size = Math.max(bytes, CHUNK_BYTES);
     const reusable = size === CHUNK_BYTES && this.spareChunks.length > 0;
     while (!reusable && this.bytesOut > 0 && this.bytesOut + size > MAX_BYTES_OUT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    this.chunk = (size === CHUNK_BYTES ? this.spareChunks.pop() : undefined) ?? new Uint8Array(size);
+    this.chunk = size === CHUNK_BYTES ? this.spareChunks.pop() : undefined;
+    if (this.chunk === undefined) {
+      this.chunk = new Uint8Array(size);
+      this.chunkBytesMade += size;
+    }
   }
 
   private fail(error: unknown): void {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSiteWriter } from '../src/write.ts';
+import { MAX_BYTES_OUT, openSiteWriter, PageWriterThread } from '../src/write.ts';
 import { listFiles, tempDir } from './helpers.ts';
 
 const manyPages = (count: number, text: string) => Array.from({ length: count }, (_, i) => ({ path: `p/${i}/index.html`, content: `${text} ${i}` }));
@@ -53,6 +53,21 @@ describe('site writer', () => {
       expect(written.equals(typeof page.content === 'string' ? Buffer.from(page.content) : page.content), page.path).toBe(true);
     }
     expect(await readFile(path.join(outDir, 'q/p/99/index.html'), 'utf8')).toBe('后 99');
+  });
+
+  it('keeps at most 32 MB of pages on their way to the writer thread', async () => {
+    const dir = await tempDir();
+    const thread = new PageWriterThread('adaptive');
+    try {
+      // 150 MB of pages, encoded far faster than files are made: without the bound they would all be out at once.
+      const page = '页'.repeat(100_000);
+      for (let i = 0; i < 500; i++) await thread.write(path.join(dir, `${i}.html`), page);
+      await thread.flush();
+    } finally {
+      await thread.close();
+    }
+    expect(thread.chunkBytesMade).toBeLessThanOrEqual(MAX_BYTES_OUT + (1 << 20));
+    expect(await readFile(path.join(dir, '499.html'), 'utf8')).toBe('页'.repeat(100_000));
   });
 
   it.each(['adaptive', 'concurrent'] as const)('reports a failed write on the writer thread (%s) at commit, and leaves the previous site as it was', async (threadWrites) => {
