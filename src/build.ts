@@ -279,7 +279,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // feed carries it: at 100,000 Chinese articles the bodies are ~350 MB of the heap,
   // and the pages rendered after them leave garbage that grows it until the end.
   const bodiesInFeeds = !session && writes ? articlesInFeeds(site) : undefined;
-  const releaseBody = bodiesInFeeds && ((article: Article) => void (bodiesInFeeds.has(article) || (article.html = '')));
+  const releaseBody = bodiesInFeeds && ((article: Article) => {
+    if (!bodiesInFeeds.has(article)) article.html = '';
+  });
   const allPages = async function* () {
     yield* sitePages(site, assets, releaseBody);
     yield* syndicationPages(site);

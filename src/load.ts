@@ -133,18 +133,12 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
     if (stats && stillKnown(before, stats[index]!)) files[index] = { path: relative, absolutePath: absolutePaths[index]!, bytes: NO_BYTES, hash: before.hash };
     else toRead.push(index);
   });
-  const keep = (index: number, bytes: Buffer) => {
+  await readAll(toRead.map((index) => absolutePaths[index]!), readMaxSyncMs, (k, bytes, hash) => {
+    const index = toRead[k]!;
     const relative = relativePaths[index]!;
-    const hash = hashOf(bytes);
     if (stats) remember(known!, relative, stats[index]!, hash, startedAt);
     files[index] = { path: relative, absolutePath: absolutePaths[index]!, bytes, hash };
-  };
-  await eachAdaptively(
-    toRead.length,
-    readMaxSyncMs,
-    (k) => keep(toRead[k]!, readFileSync(absolutePaths[toRead[k]!]!)),
-    async (k) => keep(toRead[k]!, await readFile(absolutePaths[toRead[k]!]!)),
-  );
+  });
   if (known) {
     // Data files (dataFileDigest) are remembered by their own reader.
     const present = new Set(relativePaths);
@@ -180,18 +174,14 @@ export async function dataFileDigest(contentDir: string, relative: string, known
  */
 export async function readUnread(sources: readonly SourceFile[]): Promise<number> {
   const unread = sources.filter((source) => source.bytes === NO_BYTES);
-  await eachConcurrently(unread, async (source) => void Object.assign(source, await readSource(source.absolutePath)));
+  await readAll(unread.map((source) => source.absolutePath), SYNC_READ_MAX_MS, (k, bytes, hash) => void Object.assign(unread[k]!, { bytes, hash }));
   return unread.length;
 }
 
-/** One file's bytes and hash. */
-async function readSource(absolutePath: string): Promise<{ bytes: Buffer; hash: string }> {
-  const bytes = await readFile(absolutePath);
-  return { bytes, hash: hashOf(bytes) };
-}
-
-function hashOf(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** Reads and hashes each of `files`, handing each to `keep` with its index: synchronously while reads come fast, else concurrently. */
+async function readAll(files: readonly string[], maxSyncMs: number, keep: (index: number, bytes: Buffer, hash: string) => void): Promise<void> {
+  const hashed = (index: number, bytes: Buffer) => keep(index, bytes, createHash('sha256').update(bytes).digest('hex'));
+  await eachAdaptively(files.length, maxSyncMs, (index) => hashed(index, readFileSync(files[index]!)), async (index) => hashed(index, await readFile(files[index]!)));
 }
 
 /** `visited` holds the real paths of folders on the way down: a link back up is not followed twice. */

@@ -465,8 +465,8 @@ export class PageWriterThread {
     this.chunk = undefined;
     this.used = 0;
     const size = Math.max(bytes, CHUNK_BYTES);
-    const reusable = size === CHUNK_BYTES && this.spareChunks.length > 0;
-    while (!reusable && this.bytesOut > 0 && this.bytesOut + size > MAX_BYTES_OUT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    const spareFits = () => size === CHUNK_BYTES && this.spareChunks.length > 0;
+    while (!spareFits() && this.bytesOut > 0 && this.bytesOut + size > MAX_BYTES_OUT && !this.crashed) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     this.chunk = size === CHUNK_BYTES ? this.spareChunks.pop() : undefined;
     if (this.chunk === undefined) {
       this.chunk = new Uint8Array(size);

@@ -43,7 +43,7 @@ export interface QueryJob {
   scores: Float64Array;
 }
 
-/** Slots of QueryJob.control (query-thread.ts uses the same). */
+/** Slots of QueryJob.control. */
 const NEXT = 0;
 const HELPER_DONE = 1;
 
@@ -123,8 +123,20 @@ export function runJob(job: QueryJob, stalledMs = STALLED_MS): void {
   }
 }
 
+/** The helper thread's side of a job (query-thread.ts): takes chunks until none are left, saying so after each one. */
+export function helpWith(job: QueryJob): void {
+  const chunks = job.finished.length;
+  const scratch = makeScratch(job.counts.length);
+  for (let chunk = Atomics.add(job.control, NEXT, 1); chunk < chunks; chunk = Atomics.add(job.control, NEXT, 1)) {
+    queryChunk(job, chunk, scratch);
+    Atomics.store(job.finished, chunk, 1);
+    Atomics.add(job.control, HELPER_DONE, 1);
+    Atomics.notify(job.control, HELPER_DONE);
+  }
+}
+
 /** Queries the plain docs of one chunk into the job's results. */
-export function queryChunk(job: QueryJob, chunk: number, scratch: ReturnType<typeof makeScratch>): void {
+function queryChunk(job: QueryJob, chunk: number, scratch: ReturnType<typeof makeScratch>): void {
   const model = { ...job.arrays, weights: job.weights } as RelatedModel;
   const n = job.counts.length;
   const none = new Set<number>();
