@@ -53,7 +53,10 @@ describe('broadsheet CLI', { timeout: 60_000 }, () => {
     expect(quiet.stderr).toMatch(/deeply/);
     expect(quiet.stderr).not.toMatch(/^\s+at /m);
     expect(quiet.stderr).toMatch(/--verbose/);
-    expect(cli([...args, '--verbose']).stderr).toMatch(/^\s+at /m);
+    const verbose = cli([...args, '--verbose']).stderr;
+    expect(verbose).toMatch(/^\s+at /m);
+    // Through the bundle's source maps, the trace names the TypeScript files.
+    expect(verbose).toMatch(/src[\\/]build\.ts:\d+/);
   });
 });
 
