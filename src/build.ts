@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews, type PageViewTable } from './index/pageviews.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsKey, pathResolver, readPageViews } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
@@ -20,7 +20,7 @@ import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
 import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
-import { BuildCache, DEFAULT_CACHE_DIR, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
+import { BuildCache, DEFAULT_CACHE_DIR, type KeptPageViews, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
 
@@ -71,7 +71,7 @@ export interface BuildSession {
   articles: Map<string, CachedParse>;
   pages: Map<string, { fingerprint: string; content: string | Buffer }>;
   /** The last page-view table read, and what it was read from (pageViewsKey). */
-  pageViews?: { key: string; table: PageViewTable | undefined; diagnostics: Diagnostic[] } | undefined;
+  pageViews?: KeptPageViews | undefined;
   /** Related-link term counts of the articles seen so far. */
   termMemo: TermMemo;
 }
@@ -218,16 +218,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // Rows older than any ranking window are dropped before their path is resolved.
       since: viewsNeededSince(options.now, config.rankings),
     };
-    const key = session && (await pageViewsKey(contentDir, published, settings, session.files));
-    if (session?.pageViews && session.pageViews.key === key) {
-      diagnostics.add(session.pageViews.diagnostics);
-      return session.pageViews.table;
+    // A session keeps the table between builds, the cache between runs: reading a
+    // large export again on every edit cost a tenth of a warm build (4,000 Chinese
+    // articles, 200,000 rows: 0.11 s to read, 3 ms to take from the cache).
+    const key = session || cache ? await pageViewsKey(contentDir, published, settings, knownFiles) : undefined;
+    let kept = session?.pageViews?.key === key ? session?.pageViews : key !== undefined ? cache?.store.pageViews(key) : undefined;
+    if (!kept) {
+      const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
+      kept = { key: key ?? '', table: result.table, diagnostics: result.diagnostics };
+      if (cache && key !== undefined) await cache.store.savePageViews(kept);
     }
-    const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
-    const found = result.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
-    diagnostics.add(found);
-    if (session && key) session.pageViews = { key, table: result.table, diagnostics: found };
-    return result.table;
+    if (session) session.pageViews = kept;
+    diagnostics.add(kept.diagnostics.map((d) => ({ ...d, file: shown(d.file) })));
+    return kept.table;
   });
 
   const step: StepTimer = (stage, run) => {

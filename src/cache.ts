@@ -1,5 +1,5 @@
 // The persistent build cache under .cache/broadsheet/ (git-ignored; CI may restore
-// it between runs). It remembers three things, meant to change only how much work a
+// it between runs). It remembers four things, meant to change only how much work a
 // build does, never what it writes:
 //
 // 1. Parsed articles by source path and content hash (with their related-link
@@ -18,6 +18,8 @@
 //    its size, time stamps and inode with its content hash (load.ts). A file whose stat still
 //    matches is not read; the change time and the 2-second rule for freshly changed
 //    files are what make a stat trustworthy.
+// 4. The last page-view table read (pageviews.v8), under the digest of everything it
+//    was read from (pageviews.ts, pageViewsKey) and the tool's version.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
 // foreign cache file is ignored (a cold build); page records are trusted only while
@@ -30,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
 import type { KnownFile } from './load.ts';
+import type { PageViewTable } from './index/pageviews.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
@@ -44,6 +47,16 @@ export interface CachedParse {
   hash: string;
   displayPath: string;
   result: ParseResult;
+}
+
+/**
+ * A page-view table as read, with its diagnostics (files named relative to the content
+ * folder), under the key of everything it was read from (pageviews.ts, pageViewsKey).
+ */
+export interface KeptPageViews {
+  key: string;
+  table: PageViewTable | undefined;
+  diagnostics: Diagnostic[];
 }
 
 export interface PageRecord {
@@ -75,6 +88,8 @@ export class BuildCache {
     private readonly dir: string,
     private readonly articlesFile: string,
     private readonly pagesFile: string,
+    private readonly pageViewsFile: string,
+    private readonly parseKey: string,
     readonly previous: CacheState,
     /** How the articles file read by this build is laid out (undefined when it was not read). */
     private readonly articlesLayout: () => ArticlesFileLayout | undefined,
@@ -102,7 +117,7 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, state, () => (read === null ? undefined : read?.layout));
+    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
@@ -115,6 +130,16 @@ export class BuildCache {
       if (STORE_NAME.test(name) && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { recursive: true, force: true }).catch(() => {});
     }
     return saved;
+  }
+
+  /** The page-view table kept under `key` (pageViewsKey), if that is the one kept. */
+  pageViews(key: string): KeptPageViews | undefined {
+    return readSerialized<KeptPageViews>(this.pageViewsFile, digest(this.parseKey, key));
+  }
+
+  async savePageViews(kept: KeptPageViews): Promise<void> {
+    // Under the tool's version too (in parseKey): a change to how exports are read makes another table.
+    await writeSerialized(this.dir, this.pageViewsFile, digest(this.parseKey, kept.key), kept);
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {

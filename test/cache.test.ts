@@ -370,6 +370,41 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build(options))).toEqual(['v2', 'v1', 'v0']);
   });
 
+  it('keeps the page-view table in the cache between runs until the export or an article path changes', async () => {
+    const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,90\n' };
+    for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'unused'), now: NOW, search: false, write: false, cache: true, cacheDir };
+    const kept = path.join(cacheDir, 'pageviews.v8');
+    const mostRead = (result: Awaited<ReturnType<typeof build>>) => {
+      const html = result.pages!.find((p) => p.path === 'index.html')!.content as string;
+      return [.../<ol class="ranked" data-list="most-read">([\s\S]*?)<\/ol>/.exec(html)![1]!.matchAll(/href="\/2026\/11\/(v\d)\/"/g)].map((m) => m[1]);
+    };
+    const unknown = (result: Awaited<ReturnType<typeof build>>) => result.diagnostics.filter((d) => d.code === 'pageviews/unknown-path');
+    const first = await build(options);
+    expect(mostRead(first)).toEqual(['v0', 'v1']);
+    expect(unknown(first)).toHaveLength(1);
+    const written = (await stat(kept)).mtimeMs;
+    // A body edit keeps every path: the kept table is used, not written again, and its warnings are repeated.
+    await writeFile(path.join(contentDir, 'v2.md'), md({ title: '阅读2', date: '2026-11-03' }, '正文2，改了。'));
+    const second = await build(options);
+    expect((await stat(kept)).mtimeMs).toBe(written);
+    expect(unknown(second)).toEqual(unknown(first));
+    expect(mostRead(second)).toEqual(['v0', 'v1']);
+    // A new alias makes the same export resolve differently: /gone/ is now v1's.
+    await writeFile(path.join(contentDir, 'v1.md'), md({ title: '阅读1', date: '2026-11-02', aliases: '[/gone/]' }, '正文1。'));
+    const third = await build(options);
+    expect(mostRead(third)).toEqual(['v1', 'v0']);
+    expect(unknown(third)).toEqual([]);
+    // And a new export, as a build without the cache reads it.
+    await writeFile(path.join(contentDir, 'data/pageviews.csv'), 'path,date,views\n/2026/11/v0/,2026-11-26,5\n/2026/11/v1/,2026-11-26,10\n/2026/11/v2/,2026-11-26,20\n');
+    expect(mostRead(await build(options))).toEqual(['v2', 'v1', 'v0']);
+    expect(mostRead(await build({ ...options, cache: false }))).toEqual(['v2', 'v1', 'v0']);
+  });
+
   it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4; i++) files[`d${i}.md`] = md({ title: `会话${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
