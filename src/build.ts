@@ -239,7 +239,22 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings.push({ stage, ms: performance.now() - start });
     return value;
   };
-  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => assembleSite(published, views, config, options.now, step, { explain: options.explainRelated, termMemo: session?.termMemo }));
+  // Related links count each article's token record: a session keeps the counts in
+  // memory, the cache between runs, so that only changed articles are counted again
+  // (archives up to TermMemo.MAX_DOCS; past that, keeping them costs more than it saves).
+  const keepsTerms = !session && cache !== undefined && published.length <= TermMemo.MAX_DOCS;
+  const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', () => {
+    // Parsing is a function of the file's bytes and the settings the cache is keyed by.
+    const hashes = keepsTerms ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
+    const versionOf = (sourcePath: string) => hashes?.get(sourcePath);
+    const termMemo = session?.termMemo ?? (keepsTerms ? (cache!.store.termMemo(versionOf) ?? new TermMemo(versionOf)) : undefined);
+    const keptDocs = termMemo?.size;
+    const assembled = assembleSite(published, views, config, options.now, step, { explain: options.explainRelated, termMemo });
+    // Saved when it holds much that the kept one lacks: after a few edits, counting
+    // the records again costs less than writing the memo (12 MB at 4,000 Chinese articles).
+    if (keepsTerms && termMemo && (keptDocs === 0 || termMemo.recounted * 16 > keptDocs! || termMemo.size < keptDocs! * 0.9)) cache!.store.saveTermMemo(termMemo, versionOf);
+    return assembled;
+  });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot

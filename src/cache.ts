@@ -1,5 +1,5 @@
 // The persistent build cache under .cache/broadsheet/ (git-ignored; CI may restore
-// it between runs). It remembers four things, meant to change only how much work a
+// it between runs). It remembers five things, meant to change only how much work a
 // build does, never what it writes:
 //
 // 1. Parsed articles by source path and content hash (with their related-link
@@ -20,12 +20,15 @@
 //    files are what make a stat trustworthy.
 // 4. The last page-view table read (pageviews.v8), under the digest of everything it
 //    was read from (pageviews.ts, pageViewsKey) and the tool's version.
+// 5. The related-link term counts of each article's token record (terms.v8, a
+//    TermMemo of related/counts.ts, as a dev session keeps them in memory): an
+//    unchanged article's record is not counted again.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
 // foreign cache file is ignored (a cold build); page records are trusted only while
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +36,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
 import type { KnownFile } from './load.ts';
 import type { PageViewTable } from './index/pageviews.ts';
+import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
@@ -89,6 +93,7 @@ export class BuildCache {
     private readonly articlesFile: string,
     private readonly pagesFile: string,
     private readonly pageViewsFile: string,
+    private readonly termsFile: string,
     private readonly parseKey: string,
     readonly previous: CacheState,
     /** How the articles file read by this build is laid out (undefined when it was not read). */
@@ -117,7 +122,7 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
+    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), path.join(dir, 'terms.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
@@ -140,6 +145,27 @@ export class BuildCache {
   async savePageViews(kept: KeptPageViews): Promise<void> {
     // Under the tool's version too (in parseKey): a change to how exports are read makes another table.
     await writeSerialized(this.dir, this.pageViewsFile, digest(this.parseKey, kept.key), kept);
+  }
+
+  /**
+   * The related-link term counts of the last build (related/counts.ts), if kept under
+   * these settings; `versionOf` gives a source file's content hash by its path, which
+   * decides whether its article's counts still hold.
+   */
+  termMemo(versionOf: (sourcePath: string) => string | undefined): TermMemo | undefined {
+    const snapshot = readSerialized<TermMemoSnapshot>(this.termsFile, this.parseKey);
+    try {
+      return snapshot && TermMemo.restore(snapshot, versionOf);
+    } catch {
+      return undefined; // damaged: counted anew
+    }
+  }
+
+  saveTermMemo(memo: TermMemo, versionOf: (sourcePath: string) => string | undefined): void {
+    mkdirSync(this.dir, { recursive: true });
+    const temporary = `${this.termsFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, serialize({ format: FORMAT, key: this.parseKey, value: memo.snapshot(versionOf) }));
+    renameSync(temporary, this.termsFile);
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {

@@ -370,6 +370,35 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build(options))).toEqual(['v2', 'v1', 'v0']);
   });
 
+  it('keeps related-link term counts between runs, and counts anew from a damaged or foreign file', async () => {
+    const rng = random(5);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`t${i}.md`] = articleText(rng, i);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const termsFile = path.join(cacheDir, 'terms.v8');
+    const sameAsClean = async (label: string) => {
+      const clean = path.join(root, `clean-${label}`);
+      await build({ ...options, outDir: clean, cache: false });
+      expect(await treeOf(options.outDir), label).toEqual(await treeOf(clean));
+    };
+    await build(options);
+    expect(existsSync(termsFile)).toBe(true);
+    const edits = [
+      ['kept', async () => {}],
+      ['cut short', async () => writeFile(termsFile, (await readFile(termsFile)).subarray(0, 1000))],
+      ['not a cache', async () => writeFile(termsFile, 'not a cache at all')],
+    ] as const;
+    for (const [label, damage] of edits) {
+      await damage();
+      await writeFile(path.join(contentDir, 't3.md'), `${articleText(rng, 3)}\n利率下行（${label}）\n`);
+      await build(options);
+      await sameAsClean(label.replace(/ /g, '-'));
+    }
+  });
+
   it('keeps the page-view table in the cache between runs until the export or an article path changes', async () => {
     const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,90\n' };
     for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);

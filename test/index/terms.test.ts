@@ -1,5 +1,7 @@
 // Parse-time token records (src/index/related/terms.ts): replaying one must count exactly what
 // scanning the article's text counts, so related lists and scores stay the same to the bit.
+import { createHash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
 import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
@@ -185,6 +187,33 @@ describe('a dev session\'s term memo', () => {
           if (roll === 2) return { ...a, date: a.date + 86_400_000 * (pick(9) - 4) };
           return a;
         })
+        .concat(fresh);
+    }
+  });
+
+  it('kept on disk (a snapshot through v8 serialization, restored) gives the model and links of counting anew, by versions', () => {
+    const pick = random(11);
+    let articles = randomArticles(120, 5).map(recorded);
+    let next = articles.length;
+    // As the build cache does, a doc's version is the content hash of its source: here, of its record.
+    let versions = new Map<string, string>();
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    let memo = new TermMemo(versionOf);
+    let kept = new Set<string>();
+    for (let step = 0; step < 10; step++) {
+      versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(a.terms!).digest('hex')]));
+      const changed = articles.filter((a) => !kept.has(`${a.sourcePath}\0${versions.get(a.sourcePath)}`)).length;
+      expect(modelOf(articles, memo), `step ${step}`).toEqual(modelOf(articles));
+      expect(memo.recounted).toBe(changed);
+      expect(computeRelated(articles, { ...OPTIONS, termMemo: memo }), `step ${step}`).toEqual(computeRelated(articles, OPTIONS));
+      // Only what serialization keeps goes to the next build.
+      memo = TermMemo.restore(deserialize(serialize(memo.snapshot(versionOf))), versionOf);
+      expect(memo.size).toBe(articles.length);
+      kept = new Set(articles.map((a) => `${a.sourcePath}\0${versions.get(a.sourcePath)}`));
+      const fresh = randomArticles(3, 200 + step).map((a) => recorded({ ...a, slug: `story-${next}`, sourcePath: `content/story-${next++}.md` }));
+      articles = articles
+        .filter(() => pick(20) !== 0)
+        .map((a) => (pick(8) === 0 ? recorded({ ...a, text: `${a.text}${FRAGMENTS[pick(FRAGMENTS.length)]}新词${step}` }) : a))
         .concat(fresh);
     }
   });
