@@ -22,6 +22,7 @@ import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, type KeptPageViews, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
+import { knowSlugs, takeSlugsUsed } from './slug.ts';
 
 
 
@@ -169,6 +170,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
   }
 
+  takeSlugsUsed(); // from here on, this build's names
+  const slugsKept = cache?.store.slugs();
+  if (slugsKept) knowSlugs(slugsKept);
+
   // On worker threads for large archives; results and diagnostics come back in source
   // order. Files whose bytes the cache has seen skip parsing altogether.
   let filesParsed = 0;
@@ -256,6 +261,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return assembled;
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
+  // The names this build slugged, kept when any was new or some went out of use.
+  const slugsUsed = takeSlugsUsed();
+  if (cache && slugsKept && (slugsUsed.made > 0 || slugsUsed.slugs.size !== slugsKept.size)) await cache.store.saveSlugs(slugsUsed.slugs);
   stopIfErrors();
   // Related-link tokens serve indexing only (and the cache, already saved): a one-shot
   // build lets them go before rendering. The dev server keeps them for its next build.

@@ -1,5 +1,5 @@
 // The persistent build cache under .cache/broadsheet/ (git-ignored; CI may restore
-// it between runs). It remembers five things, meant to change only how much work a
+// it between runs). It remembers six things, meant to change only how much work a
 // build does, never what it writes:
 //
 // 1. Parsed articles by source path and content hash (with their related-link
@@ -23,6 +23,8 @@
 // 5. The related-link term counts of each article's token record (terms.v8, a
 //    TermMemo of related/counts.ts, as a dev session keeps them in memory): an
 //    unchanged article's record is not counted again.
+// 6. The slugs made of names (tags, authors, sections: slugs.v8), so that a build
+//    whose names are all known needs no pinyin dictionary.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
 // foreign cache file is ignored (a cold build); page records are trusted only while
@@ -94,6 +96,7 @@ export class BuildCache {
     private readonly pagesFile: string,
     private readonly pageViewsFile: string,
     private readonly termsFile: string,
+    private readonly slugsFile: string,
     private readonly parseKey: string,
     readonly previous: CacheState,
     /** How the articles file read by this build is laid out (undefined when it was not read). */
@@ -122,7 +125,7 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), path.join(dir, 'terms.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
+    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), path.join(dir, 'terms.v8'), path.join(dir, 'slugs.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
@@ -145,6 +148,15 @@ export class BuildCache {
   async savePageViews(kept: KeptPageViews): Promise<void> {
     // Under the tool's version too (in parseKey): a change to how exports are read makes another table.
     await writeSerialized(this.dir, this.pageViewsFile, digest(this.parseKey, kept.key), kept);
+  }
+
+  /** Slugs the last build made of names (slug.ts), if made by this version of the tool. */
+  slugs(): Map<string, string> {
+    return readSerialized<Map<string, string>>(this.slugsFile, this.parseKey) ?? new Map();
+  }
+
+  async saveSlugs(slugs: Map<string, string>): Promise<void> {
+    await writeSerialized(this.dir, this.slugsFile, this.parseKey, slugs);
   }
 
   /**

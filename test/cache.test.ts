@@ -399,6 +399,31 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     }
   });
 
+  it('keeps the slugs of names between runs: a new name adds its own, output as a clean build', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) files[`s${i}.md`] = md({ title: `名字${i}`, date: `2026-11-0${i + 1}`, category: '宏观经济', tags: '[降准, 券商]' }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const slugsFile = path.join(cacheDir, 'slugs.v8');
+    await build(options);
+    const written = (await stat(slugsFile)).mtimeMs;
+    // Known names only: the file is not written again.
+    await writeFile(path.join(contentDir, 's1.md'), md({ title: '名字1', date: '2026-11-02', category: '宏观经济', tags: '[降准, 券商]' }, '正文1，改了。'));
+    await build(options);
+    expect((await stat(slugsFile)).mtimeMs).toBe(written);
+    // A new tag is slugged and kept.
+    await writeFile(path.join(contentDir, 's2.md'), md({ title: '名字2', date: '2026-11-03', category: '宏观经济', tags: '[降准, 消费金融]' }, '正文2。'));
+    await build(options);
+    expect((await stat(slugsFile)).mtimeMs).not.toBe(written);
+    expect(existsSync(path.join(options.outDir, 'tags/xiao-fei-jin-rong/index.html'))).toBe(true);
+    const clean = path.join(root, 'clean');
+    await build({ ...options, outDir: clean, cache: false });
+    expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+  });
+
   it('keeps the page-view table in the cache between runs until the export or an article path changes', async () => {
     const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,90\n' };
     for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);

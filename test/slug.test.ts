@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import slugify from '@sindresorhus/slugify';
 import { pinyin } from 'pinyin-pro';
 import { describe, expect, it } from 'vitest';
-import { slugFromText } from '../src/slug.ts';
+import { knowSlugs, slugFromText, takeSlugsUsed } from '../src/slug.ts';
 import { random } from './bench/files.ts';
 
 /** slugFromText as it was with pinyin-pro imported as an ES module. */
@@ -66,5 +66,19 @@ describe('slugFromText', () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual([false, false, true]);
+  });
+});
+
+describe('slugs kept between runs', () => {
+  it('reuses a slug handed in by text, and reports the slugs used and how many were made', () => {
+    takeSlugsUsed();
+    knowSlugs(new Map([['测试保存的名字', 'kept-slug']]));
+    expect(slugFromText('测试保存的名字')).toBe('kept-slug');
+    expect(slugFromText('另一个新名字')).toBe('ling-yi-ge-xin-ming-zi');
+    expect(slugFromText('另一个新名字')).toBe('ling-yi-ge-xin-ming-zi');
+    const taken = takeSlugsUsed();
+    expect(taken.made).toBe(1);
+    expect([...taken.slugs]).toEqual([['测试保存的名字', 'kept-slug'], ['另一个新名字', 'ling-yi-ge-xin-ming-zi']]);
+    expect(takeSlugsUsed()).toEqual({ slugs: new Map(), made: 0 });
   });
 });
