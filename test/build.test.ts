@@ -322,6 +322,9 @@ describe('symbolic links', () => {
     await symlink(path.join(shared, 'wire'), path.join(contentDir, 'wire'));
     await symlink(path.join(shared, 'wire', 'x.md'), path.join(contentDir, 'y.md'));
     await symlink(contentDir, path.join(contentDir, 'loop'));
+    // A dangling link and a link to itself (ELOOP) are skipped, not fatal.
+    await symlink(path.join(contentDir, 'nowhere.md'), path.join(contentDir, 'dangling.md'));
+    await symlink(path.join(contentDir, 'self.md'), path.join(contentDir, 'self.md'));
     const run = await runCli(['check', '--content', contentDir, '--now', NOW_ISO]);
     // x.md and y.md are the same text under two slugs: both are read; the loop is not.
     expect(run.stdout).toMatch(/^Checked 3 articles/);
