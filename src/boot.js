@@ -164,6 +164,16 @@ export const DEPENDENCY_FIXES = [
     replace: '({replacements, pattern} = localeEntry(normalizedLocale));',
     times: 1,
   },
+  {
+    // gray-matter loads js-yaml, whose !!js/function type loads esprima (a 280 KB parser)
+    // as it starts: ~20 ms of every process and parse worker that reads frontmatter.
+    // Broadsheet reads YAML with its own engine (src/parse/yaml.ts) and never through
+    // js-yaml, so its JavaScript types are left without a parser, as in a browser build.
+    file: 'js-yaml/lib/js-yaml/type/js/function.js',
+    find: "  var _require = require;\n  esprima = _require('esprima');",
+    replace: '  esprima = undefined;',
+    times: 1,
+  },
 ];
 /**
  * Packages that run from node_modules: Pagefind starts a platform binary it finds
