@@ -424,6 +424,27 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
   });
 
+  it('ranks the same with the page-view export read on a thread of its own or on the calling thread', async () => {
+    const rng = random(9);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`p${i}.md`] = articleText(rng, i);
+    const contentDir = await writeArchive(files);
+    const built = await build({ contentDir, outDir: path.join(path.dirname(contentDir), 'probe'), now: NOW, search: false, write: false });
+    const rows = built.site!.articles.flatMap((a, i) => [`${a.url},2026-11-26,${(i * 37) % 101}`, `${a.url},2026-11-25,${(i * 53) % 89}`, '/gone/,2026-11-26,5']);
+    await mkdir(path.join(contentDir, 'data'), { recursive: true });
+    await writeFile(path.join(contentDir, 'data', 'pageviews.csv'), `path,date,views\n${rows.join('\n')}\n`);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, now: NOW, search: false };
+    const onThread = await build({ ...options, outDir: path.join(root, 'thread'), pageViewsThread: true });
+    const here = await build({ ...options, outDir: path.join(root, 'here'), pageViewsThread: false });
+    // The thread's reading time is listed once known, after the related links.
+    expect(onThread.timings.filter((t) => t.stage === 'pageviews')).toHaveLength(2);
+    expect(here.timings.filter((t) => t.stage === 'pageviews')).toHaveLength(1);
+    expect(onThread.diagnostics).toEqual(here.diagnostics);
+    expect(onThread.diagnostics.some((d) => d.code === 'pageviews/unknown-path')).toBe(true);
+    expect(await treeOf(path.join(root, 'thread'))).toEqual(await treeOf(path.join(root, 'here')));
+  });
+
   it('keeps the page-view table in the cache between runs until the export or an article path changes', async () => {
     const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/v0/,2026-11-26,50\n/2026/11/v1/,2026-11-26,10\n/gone/,2026-11-26,90\n' };
     for (let i = 0; i < 3; i++) files[`v${i}.md`] = md({ title: `阅读${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);

@@ -6,7 +6,7 @@ import { slugCollisionKey } from '../slug.ts';
 import type { Article, RelatedLink } from '../types.ts';
 import { computeRankings, type Rankings } from './rankings.ts';
 import type { PageViewTable } from './pageviews.ts';
-import { computeRelated, type RelatedExplanation, type RelatedOptions } from './related.ts';
+import { computeRelated, type RelatedExplanation, type RelatedOptions, type RelatedResult } from './related.ts';
 import { computeListings, type Listings } from './listings.ts';
 import { localParts } from '../time.ts';
 
@@ -127,9 +127,23 @@ export interface SiteResult {
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
 export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): SiteResult {
+  return finishSite(relateArticles(published, config, time, relatedOptions), views, config, now, time);
+}
+
+/** The first step of assembling a site: the articles newest first, with their related links (which need no page views). */
+export interface RelatedArticles {
+  articles: Article[];
+  links: RelatedResult;
+}
+
+export function relateArticles(published: Article[], config: Config, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo'> = {}): RelatedArticles {
   const articles = [...published].sort(byDateDesc);
+  return { articles, links: time('related', () => computeRelated(articles, { ...relatedOptions, limit: config.lists.related, settings: config.related })) };
+}
+
+/** The rest: rankings (from the page views) and listings. */
+export function finishSite({ articles, links }: RelatedArticles, views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run()): SiteResult {
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const links = time('related', () => computeRelated(articles, { ...relatedOptions, limit: config.lists.related, settings: config.related }));
   const rankings = time('rankings', () => computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normalizeViewPath, pathResolver, readPageViews, type PageViewsResult } from '../../src/index/pageviews.ts';
+import { normalizeViewPath, pathResolver, readPageViews, readPageViewsOnThread, type PageViewsResult } from '../../src/index/pageviews.ts';
 import type { Article } from '../../src/types.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'pageviews');
@@ -205,6 +205,22 @@ describe('readPageViews', () => {
     const result = await readPageViews(contentDir({ 'pageviews.csv': 'slug,date,views\npboc-rate-cut,2026-11-10T23:30:00+08:00,1\npboc-rate-cut,2026-11-10T16:00:00Z,2\n' }), options);
     // 16:00Z is already the 11th in Shanghai
     expect(result.table?.bySlug.get('pboc-rate-cut')).toEqual(new Map([[day('2026-11-10'), 1], [day('2026-11-11'), 2]]));
+  });
+});
+
+describe('readPageViewsOnThread', () => {
+  it('reads what readPageViews reads, warnings included, on a thread of its own', async () => {
+    const settings = { basePath: '/archive/', timezone: zone };
+    const options = { ...settings, resolve };
+    for (const fixture of ['ga4', 'bad-rows']) {
+      const dir = path.join(fixtures, fixture);
+      const { result, ms } = await readPageViewsOnThread(dir, settings, articles);
+      expect(result, fixture).toEqual(await readPageViews(dir, options));
+      expect(ms).toBeGreaterThan(0);
+    }
+    // No export: no table, as on the calling thread.
+    const empty = contentDir({});
+    expect((await readPageViewsOnThread(empty, settings, articles)).result).toEqual(await readPageViews(empty, options));
   });
 });
 
