@@ -29,7 +29,14 @@ export async function importTypeScript(entryUrl) {
     // shown (--verbose, or tests), since mapping costs every start ~20 ms of the
     // main thread and of each worker.
     if (process.argv.includes('--verbose') || process.env.BROADSHEET_SOURCE_MAPS || process.env.VITEST) process.setSourceMapsEnabled(true);
-    return import(pathToFileURL(bundle).href);
+    try {
+      return await import(pathToFileURL(bundle).href);
+    } catch (error) {
+      // A bundle that does not load (a syntax error in it: no code ran yet) falls back
+      // to tsx; an error thrown by the entry's own code as it loads is the program's.
+      if (!(error instanceof SyntaxError)) throw error;
+      if (process.env.BROADSHEET_DEBUG_BOOT) console.error('broadsheet: the bundle does not load, using tsx:', error);
+    }
   }
   const { register } = await import('tsx/esm/api');
   register();
@@ -221,7 +228,8 @@ const loadModules = {
           .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
         changed = true;
       }
-      if (posixPath.includes('/node_modules/') && /\b__(dirname|filename)\b/.test(text)) {
+      // Only where the names are Node's: a file that declares its own keeps it.
+      if (posixPath.includes('/node_modules/') && /\b__(dirname|filename)\b/.test(text) && !/\b(?:var|let|const|function)\s+__(?:dirname|filename)\b|[(,]\s*__(?:dirname|filename)\s*[,)=]/.test(text)) {
         text = text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))).replace(/\b__filename\b/g, JSON.stringify(args.path));
         changed = true;
       }

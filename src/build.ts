@@ -245,14 +245,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
     if (found) return { table: await keep(found) };
     if (options.pageViewsThread ?? (!session && pageViewsFileBytes(contentDir) >= PAGEVIEWS_THREAD_MIN_BYTES)) {
-      // Its time is listed again once known, as the thread took it (the stage above lists ~0).
+      // The thread's own time is listed once known (this stage lists only starting it).
       const table = readPageViewsOnThread(contentDir, settings, published)
         .then(({ result, ms }) => {
-          timings.push({ stage: 'pageviews', ms });
+          timings.push({ stage: 'pageviews-thread', ms });
           return result;
         })
         // A thread that cannot start or fails leaves the reading to this one.
-        .catch(() => readPageViews(contentDir, { ...settings, resolve: pathResolver(published) }))
+        .catch((error: unknown) => {
+          if (process.env.BROADSHEET_DEBUG_BOOT) console.error('broadsheet: reading page views on the main thread:', error);
+          return readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
+        })
         .then((result) => keep({ key: key ?? '', table: result.table, diagnostics: result.diagnostics }));
       // Awaited by the index stage, which reports a failure; handled here in case that stage fails first.
       table.catch(() => {});

@@ -176,8 +176,12 @@ export class BuildCache {
   saveTermMemo(memo: TermMemo, versionOf: (sourcePath: string) => string | undefined): void {
     mkdirSync(this.dir, { recursive: true });
     const temporary = `${this.termsFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, serialize({ format: FORMAT, key: this.parseKey, value: memo.snapshot(versionOf) }));
-    renameSync(temporary, this.termsFile);
+    try {
+      writeFileSync(temporary, serialize({ format: FORMAT, key: this.parseKey, value: memo.snapshot(versionOf) }));
+      renameSync(temporary, this.termsFile);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {

@@ -183,12 +183,6 @@ async function readAll(files: readonly string[], maxSyncMs: number, keep: (index
   await eachAdaptively(files.length, maxSyncMs, (index) => hashed(index, readFileSync(files[index]!)), async (index) => hashed(index, await readFile(files[index]!)));
 }
 
-/**
- * `visited` holds the real paths of folders on the way down: a link back up is not followed twice.
- * Synchronous: the build waits for the list anyway, and through the promise API each
- * folder cost two round trips to libuv's threads (134 folders of a 4,000-article
- * archive: ~35 ms of the main thread idle, a tenth of a warm build's reading).
- */
 /** What a link points at; undefined for a dangling link or a loop of links. */
 function linkTarget(file: string): Stats | undefined {
   try {
@@ -198,6 +192,12 @@ function linkTarget(file: string): Stats | undefined {
   }
 }
 
+/**
+ * `visited` holds the real paths of folders on the way down: a link back up is not followed twice.
+ * Synchronous: the build waits for the list anyway, and through the promise API each
+ * folder cost two round trips to libuv's threads (134 folders of a 4,000-article
+ * archive: ~35 ms of the main thread idle, a tenth of a warm build's reading).
+ */
 function walk(root: string, relativeDir: string, found: string[], visited: Set<string>): void {
   const entries = readdirSync(path.join(root, relativeDir), { withFileTypes: true });
   for (const entry of entries) {

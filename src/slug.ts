@@ -33,9 +33,16 @@ const known = new Map<string, string>();
 const used = new Map<string, string>();
 let madeSinceUse = 0;
 
-/** Slugs made or reused since the last call, with whether any had to be made. */
+/**
+ * Slugs made or reused since the last call, with how many had to be made. Those not
+ * used since are forgotten: a long dev session keeps no more than its last build used.
+ */
 export function takeSlugsUsed(): { slugs: Map<string, string>; made: number } {
   const taken = { slugs: new Map(used), made: madeSinceUse };
+  if (used.size > 0) {
+    known.clear();
+    for (const [text, slug] of used) known.set(text, slug);
+  }
   used.clear();
   madeSinceUse = 0;
   return taken;

@@ -116,16 +116,18 @@ export type PageViewsThreadReply = { ok: true; result: PageViewsResult; ms: numb
  * idles.
  */
 export function readPageViewsOnThread(contentDir: string, settings: PageViewsThreadRequest['settings'], articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[]): Promise<{ result: PageViewsResult; ms: number }> {
-  const worker = new Worker(new URL('./pageviews-worker.js', import.meta.url));
-  const request: PageViewsThreadRequest = { contentDir, settings, articles: articles.map(({ slug, url, aliases }) => ({ slug, url, aliases })) };
   return new Promise((resolve, reject) => {
-    worker.once('message', (reply: PageViewsThreadReply) => {
+    const worker = new Worker(new URL('./pageviews-worker.js', import.meta.url));
+    // Never keeps the process alive: a build that fails meanwhile still ends.
+    worker.unref();
+    const settle = (outcome: () => void) => {
       void worker.terminate();
-      if (reply.ok) resolve({ result: reply.result, ms: reply.ms });
-      else reject(new Error(`reading page views: ${reply.message}`));
-    });
-    worker.once('error', reject);
+      outcome();
+    };
+    worker.once('message', (reply: PageViewsThreadReply) => settle(() => (reply.ok ? resolve({ result: reply.result, ms: reply.ms }) : reject(new Error(`reading page views: ${reply.message}`)))));
+    worker.once('error', (error) => settle(() => reject(error)));
     worker.once('exit', (code) => reject(new Error(`the page-view thread stopped (exit code ${code})`)));
+    const request: PageViewsThreadRequest = { contentDir, settings, articles: articles.map(({ slug, url, aliases }) => ({ slug, url, aliases })) };
     worker.postMessage(request);
   });
 }

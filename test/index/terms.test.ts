@@ -5,7 +5,7 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
 import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
-import { TermMemo } from '../../src/index/related/counts.ts';
+import { TermMemo, type TermMemoSnapshot } from '../../src/index/related/counts.ts';
 import { buildModel } from '../../src/index/related/model.ts';
 import { recordedTerms, recordTerms } from '../../src/index/related/terms.ts';
 import { scanTokens } from '../../src/index/text.ts';
@@ -188,6 +188,32 @@ describe('a dev session\'s term memo', () => {
           return a;
         })
         .concat(fresh);
+    }
+  });
+
+  it('refuses a snapshot that deserializes but is not what snapshot() wrote', () => {
+    const articles = randomArticles(60, 9).map(recorded);
+    const versionOf = (sourcePath: string) => sourcePath;
+    const memo = new TermMemo(versionOf);
+    buildModel(articles, OPTIONS.settings, undefined, memo);
+    const bytes = serialize(memo.snapshot(versionOf));
+    const copy = () => deserialize(bytes) as TermMemoSnapshot;
+    expect(TermMemo.restore(copy(), versionOf).size).toBe(articles.length);
+    const damaged: [string, (s: TermMemoSnapshot) => void][] = [
+      ['a term id past the dictionary', (s) => (s.ids[5] = s.dictionary.keys.length)],
+      ['a table with another shift', (s) => (s.dictionary.shift -= 1)],
+      ['a slot naming another term', (s) => {
+        const at = s.dictionary.slots.findIndex((key, i) => i % 4 === 0 && key !== 0);
+        s.dictionary.slots[at + 1] = (s.dictionary.slots[at + 1]! + 1) % s.dictionary.keys.length;
+      }],
+      ['a full table', (s) => (s.dictionary.pairCount = s.dictionary.slots.length)],
+      ['entries out of order', (s) => (s.entryStart[1] = s.ids.length + 1)],
+      ['a missing version', (s) => s.versions.pop()],
+    ];
+    for (const [what, damage] of damaged) {
+      const snapshot = copy();
+      damage(snapshot);
+      expect(() => TermMemo.restore(snapshot, versionOf), what).toThrow(/term memo/);
     }
   });
 

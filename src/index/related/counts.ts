@@ -194,6 +194,46 @@ export interface TermMemoSnapshot {
   lengths: Float64Array<ArrayBuffer>;
 }
 
+/**
+ * A snapshot read from disk is checked before it is trusted: one that still
+ * deserializes but is not what snapshot() wrote (a damaged file) must not change a
+ * link, nor send a probe around a table with no empty slot. O(size), a few ms.
+ */
+function checkTerms({ slots, shift, pairCount, keys, vocab, stringStats, strings }: TermsSnapshot): void {
+  const capacity = slots.length / SLOT;
+  const fail = (what: string) => {
+    throw new Error(`term memo: ${what}`);
+  };
+  if (!Number.isInteger(capacity) || capacity < 1 || (capacity & (capacity - 1)) !== 0 || 2 ** (32 - shift) !== capacity || pairCount * 4 > capacity * 3) fail('bigram table');
+  let pairs = 0;
+  for (let at = 0; at < slots.length; at += SLOT) {
+    const key = slots[at]!;
+    if (key === 0) continue;
+    const id = slots[at + 1]!;
+    if (!(id >= 0 && id < keys.length && keys[id] === key)) fail('bigram ids');
+    pairs++;
+  }
+  if (pairs !== pairCount || strings.size !== vocab.size || stringStats.length < 3 * vocab.size) fail('term counts');
+  for (const [text, ordinal] of vocab) {
+    const id = stringStats[3 * ordinal]!;
+    if (!(ordinal >= 0 && ordinal < vocab.size && keys[id] === 0 && strings.get(id) === text)) fail('string terms');
+  }
+}
+
+function checkDocs({ dictionary, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths }: TermMemoSnapshot): void {
+  const n = docKeys.length;
+  const terms = dictionary.keys.length;
+  const fail = (what: string) => {
+    throw new Error(`term memo: ${what}`);
+  };
+  if (versions.length !== n || titleEntries.length !== n || lengths.length !== 2 * n || entryStart.length !== n + 1 || entryStart[0] !== 0 || entryStart[n] !== ids.length || tf2.length !== ids.length) fail('doc arrays');
+  for (let i = 0; i < n; i++) {
+    const entries = entryStart[i + 1]! - entryStart[i]!;
+    if (!(entries >= 0 && titleEntries[i]! >= 0 && titleEntries[i]! <= entries)) fail('doc entries');
+  }
+  for (let i = 0; i < ids.length; i++) if (!(ids[i]! >= 0 && ids[i]! < terms)) fail('term ids');
+}
+
 /** One doc's entries in a TermMemo's own ids, kept between the builds of a dev session. */
 interface CountedDoc {
   readonly ids: Int32Array;
@@ -263,6 +303,7 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
 
   /** A one-doc counter (a TermMemo's dictionary) that knows the terms of `snapshot`, by the same ids. */
   static restore(snapshot: TermsSnapshot): TermCounter {
+    checkTerms(snapshot);
     const counter = new TermCounter(1);
     const { keys } = snapshot;
     counter.pairs = PairTerms.restore(snapshot.slots, snapshot.shift, snapshot.pairCount);
@@ -570,6 +611,7 @@ export class TermMemo {
 
   /** A memo of `snapshot` that takes a doc's version by its key from `versionOf` (not its record). */
   static restore(snapshot: TermMemoSnapshot, versionOf: (key: string) => string | undefined): TermMemo {
+    checkDocs(snapshot);
     const memo = new TermMemo(versionOf);
     memo.dictionary = TermCounter.restore(snapshot.dictionary);
     const { docKeys, versions, entryStart, ids, tf2, titleEntries, lengths } = snapshot;
