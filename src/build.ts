@@ -284,7 +284,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const withLinks = relateArticles(published, config, step, { explain: options.explainRelated, termMemo });
     // Saved when it holds much that the kept one lacks: after a few edits, counting
     // the records again costs less than writing the memo (12 MB at 4,000 Chinese articles).
-    if (keepsTerms && termMemo && (keptDocs === 0 || termMemo.recounted * 16 > keptDocs! || termMemo.size < keptDocs! * 0.9)) cache!.store.saveTermMemo(termMemo, versionOf);
+    if (keepsTerms && termMemo && (keptDocs === 0 || termMemo.recounted * 16 > keptDocs! || termMemo.size < keptDocs! * 0.9)) await cache!.store.saveTermMemo(termMemo, versionOf);
     return finishSite(withLinks, await views.table, config, options.now, step);
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));

@@ -30,7 +30,7 @@
 // foreign cache file is ignored (a cold build); page records are trusted only while
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,10 @@ import { SITE_MARKER } from './write.ts';
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** An article store's name, this layout's or an earlier one's (a folder). */
 const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8)?$/;
+/** The cache's one-file stores, keyed inside (readSerialized). */
+const PAGE_VIEWS_FILE = 'pageviews.v8';
+const TERMS_FILE = 'terms.v8';
+const SLUGS_FILE = 'slugs.v8';
 /** Bump when the cache layout changes. */
 const FORMAT = 6;
 
@@ -94,9 +98,6 @@ export class BuildCache {
     private readonly dir: string,
     private readonly articlesFile: string,
     private readonly pagesFile: string,
-    private readonly pageViewsFile: string,
-    private readonly termsFile: string,
-    private readonly slugsFile: string,
     private readonly parseKey: string,
     readonly previous: CacheState,
     /** How the articles file read by this build is laid out (undefined when it was not read). */
@@ -125,7 +126,7 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, path.join(dir, 'pageviews.v8'), path.join(dir, 'terms.v8'), path.join(dir, 'slugs.v8'), parseKey, state, () => (read === null ? undefined : read?.layout));
+    return new BuildCache(dir, articlesFile, pagesFile, parseKey, state, () => (read === null ? undefined : read?.layout));
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
@@ -142,21 +143,21 @@ export class BuildCache {
 
   /** The page-view table kept under `key` (pageViewsKey), if that is the one kept. */
   pageViews(key: string): KeptPageViews | undefined {
-    return readSerialized<KeptPageViews>(this.pageViewsFile, digest(this.parseKey, key));
+    return readSerialized<KeptPageViews>(path.join(this.dir, PAGE_VIEWS_FILE), digest(this.parseKey, key));
   }
 
   async savePageViews(kept: KeptPageViews): Promise<void> {
     // Under the tool's version too (in parseKey): a change to how exports are read makes another table.
-    await writeSerialized(this.dir, this.pageViewsFile, digest(this.parseKey, kept.key), kept);
+    await writeSerialized(this.dir, path.join(this.dir, PAGE_VIEWS_FILE), digest(this.parseKey, kept.key), kept);
   }
 
   /** Slugs the last build made of names (slug.ts), if made by this version of the tool. */
   slugs(): Map<string, string> {
-    return readSerialized<Map<string, string>>(this.slugsFile, this.parseKey) ?? new Map();
+    return readSerialized<Map<string, string>>(path.join(this.dir, SLUGS_FILE), this.parseKey) ?? new Map();
   }
 
   async saveSlugs(slugs: Map<string, string>): Promise<void> {
-    await writeSerialized(this.dir, this.slugsFile, this.parseKey, slugs);
+    await writeSerialized(this.dir, path.join(this.dir, SLUGS_FILE), this.parseKey, slugs);
   }
 
   /**
@@ -165,7 +166,7 @@ export class BuildCache {
    * decides whether its article's counts still hold.
    */
   termMemo(versionOf: (sourcePath: string) => string | undefined): TermMemo | undefined {
-    const snapshot = readSerialized<TermMemoSnapshot>(this.termsFile, this.parseKey);
+    const snapshot = readSerialized<TermMemoSnapshot>(path.join(this.dir, TERMS_FILE), this.parseKey);
     try {
       return snapshot && TermMemo.restore(snapshot, versionOf);
     } catch {
@@ -173,15 +174,8 @@ export class BuildCache {
     }
   }
 
-  saveTermMemo(memo: TermMemo, versionOf: (sourcePath: string) => string | undefined): void {
-    mkdirSync(this.dir, { recursive: true });
-    const temporary = `${this.termsFile}.${process.pid}.tmp`;
-    try {
-      writeFileSync(temporary, serialize({ format: FORMAT, key: this.parseKey, value: memo.snapshot(versionOf) }));
-      renameSync(temporary, this.termsFile);
-    } finally {
-      rmSync(temporary, { force: true });
-    }
+  async saveTermMemo(memo: TermMemo, versionOf: (sourcePath: string) => string | undefined): Promise<void> {
+    await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, memo.snapshot(versionOf));
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
@@ -209,8 +203,12 @@ function readSerialized<T>(file: string, expectedKey: string): T | undefined {
 async function writeSerialized(dir: string, file: string, key: string, value: unknown): Promise<void> {
   await mkdir(dir, { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, serialize({ format: FORMAT, key, value }));
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, serialize({ format: FORMAT, key, value }));
+    await rename(temporary, file);
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 // The parsed articles are the biggest thing the cache holds (~430 MB serialized at

@@ -201,9 +201,6 @@ export interface TermMemoSnapshot {
  */
 function checkTerms({ slots, shift, pairCount, keys, vocab, stringStats, strings }: TermsSnapshot): void {
   const capacity = slots.length / SLOT;
-  const fail = (what: string) => {
-    throw new Error(`term memo: ${what}`);
-  };
   if (!Number.isInteger(capacity) || capacity < 1 || (capacity & (capacity - 1)) !== 0 || 2 ** (32 - shift) !== capacity || pairCount * 4 > capacity * 3) fail('bigram table');
   let pairs = 0;
   for (let at = 0; at < slots.length; at += SLOT) {
@@ -220,12 +217,13 @@ function checkTerms({ slots, shift, pairCount, keys, vocab, stringStats, strings
   }
 }
 
+function fail(what: string): never {
+  throw new Error(`term memo: ${what}`);
+}
+
 function checkDocs({ dictionary, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths }: TermMemoSnapshot): void {
   const n = docKeys.length;
   const terms = dictionary.keys.length;
-  const fail = (what: string) => {
-    throw new Error(`term memo: ${what}`);
-  };
   if (versions.length !== n || titleEntries.length !== n || lengths.length !== 2 * n || entryStart.length !== n + 1 || entryStart[0] !== 0 || entryStart[n] !== ids.length || tf2.length !== ids.length) fail('doc arrays');
   for (let i = 0; i < n; i++) {
     const entries = entryStart[i + 1]! - entryStart[i]!;
