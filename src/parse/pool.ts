@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { Article, SourceFile } from '../types.ts';
 import type { ParseResult } from './article.ts';
-import { defaultHeapGrowth } from '../memory.ts';
+import { defaultHeapGrowth, defaultOptimization, optimizeLater } from '../memory.ts';
 import { recordTerms } from '../index/related/terms.ts';
 import { NO_BYTES } from '../load.ts';
 
@@ -176,10 +176,12 @@ async function parseOnWorkers(sources: readonly SourceFile[], config: Config, co
     });
 
   defaultHeapGrowth();
+  optimizeLater();
   const pool = Array.from({ length: count }, () => new Worker(WORKER_ENTRY, { workerData: { config } }));
   try {
     await Promise.all(pool.map(run));
   } finally {
+    defaultOptimization();
     await Promise.all(pool.map((worker) => worker.terminate()));
   }
   return { totalMs, markdownMs };
