@@ -14,8 +14,12 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { SITE_CONFIG_FILE } from '../config.ts';
 
-/** Quiet time after the last event before a batch is handed on (ms). */
-export const DEFAULT_DEBOUNCE_MS = 100;
+/**
+ * Quiet time after the last event before a batch is handed on (ms): part of every
+ * edit's way to the browser. Editors' saves (a write, or a temp file and a rename)
+ * arrive within a few ms; webpack waits 20 ms by default.
+ */
+export const DEFAULT_DEBOUNCE_MS = 50;
 /** A steady stream of events still yields a batch this often (× the debounce). */
 const MAX_WAIT_FACTOR = 10;
 
