@@ -4,7 +4,7 @@
 // build leaves the last good site in place and shows its errors instead.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { build, createSession, type BuildOptions } from '../build.ts';
+import { build, closeSession, createSession, type BuildOptions } from '../build.ts';
 import { BUILTIN_TEMPLATES } from '../render/template-files.ts';
 import type { Config } from '../config.ts';
 import { formatDiagnostic, UsageError } from '../errors.ts';
@@ -219,6 +219,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         await watcher.close();
         await http.close();
         await building;
+        closeSession(session);
       })();
       return closing;
     },

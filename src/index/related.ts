@@ -25,6 +25,11 @@ export interface RelatedOptions {
    * MIN_DOCS_FOR_QUERY_THREAD articles. The links are the same either way.
    */
   queryThread?: boolean | undefined;
+  /**
+   * A helper the caller keeps between runs (a dev session), used whatever the archive's
+   * size and left open: its code is loaded and warm, so it pays at a few thousand articles.
+   */
+  queryHelper?: QueryHelper | undefined;
 }
 
 export interface RelatedResult {
@@ -58,7 +63,8 @@ export interface RelatedExplanation extends RelatedLink {
  */
 export function computeRelated(articles: readonly Article[], options: RelatedOptions, tokenizer?: Tokenizer): RelatedResult {
   // Started first, so that it has loaded its code by the time the model is built.
-  const helper = (options.queryThread ?? articles.length >= MIN_DOCS_FOR_QUERY_THREAD) ? new QueryHelper() : undefined;
+  const ownHelper = !options.queryHelper && (options.queryThread ?? articles.length >= MIN_DOCS_FOR_QUERY_THREAD) ? new QueryHelper() : undefined;
+  const helper = options.queryHelper ?? ownHelper;
   try {
     const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined);
     const n = model.docs.length;
@@ -91,7 +97,7 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
     for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     return { lists, diagnostics, explanation };
   } finally {
-    helper?.close();
+    ownHelper?.close();
   }
 }
 

@@ -3,12 +3,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
+import { build, closeSession, createSession, SESSION_QUERY_THREAD_MIN_DOCS } from '../../src/build.ts';
 import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
 import { buildModel } from '../../src/index/related/model.ts';
 import { createJob, QUERY_CHUNK, QueryHelper, runJob, type QueryJob } from '../../src/index/related/query-pool.ts';
 import { recordTerms } from '../../src/index/related/terms.ts';
 import type { Article } from '../../src/types.ts';
 import { generateArticles } from '../bench/related.ts';
+import { md, NOW, writeArchive } from '../helpers.ts';
 
 const OPTIONS: RelatedOptions = { limit: defaultConfig.lists.related, settings: defaultConfig.related };
 
@@ -68,5 +70,55 @@ describe('related-link queries on two threads', { timeout: 60_000 }, () => {
     runJob(job, 50);
     expect(results(job)).toEqual(results(alone));
     expect(results(alone).some((links) => (links as unknown[]).length > 0)).toBe(true);
+  });
+
+  it('share them with a helper the caller keeps, run after run, and leave it open', async () => {
+    const helper = new QueryHelper();
+    const jobs: QueryJob[] = [];
+    const start = helper.start.bind(helper);
+    helper.start = (job) => {
+      jobs.push(job);
+      start(job);
+    };
+    try {
+      await helper.ready;
+      // A second archive whose weights all differ (fewer articles: every idf moves).
+      for (const set of [articles, articles.slice(0, 2_300)]) {
+        expect(computeRelated(set, { ...OPTIONS, queryHelper: helper })).toEqual(computeRelated(set, { ...OPTIONS, queryThread: false }));
+      }
+      expect(jobs).toHaveLength(2);
+      // Still running: it takes a whole job on its own.
+      const job = createJob(model, OPTIONS.settings, OPTIONS.limit, plain);
+      start(job);
+      for (let waited = 0; Atomics.load(job.control, 1) < chunks && waited < 30_000; waited += 10) await sleep(10);
+      expect(results(job)).toEqual(results(alone));
+    } finally {
+      helper.close();
+    }
+  });
+});
+
+describe('a build session', { timeout: 120_000 }, () => {
+  it(`keeps a query thread from ${SESSION_QUERY_THREAD_MIN_DOCS} articles, with the links of a build without one`, async () => {
+    const words = ['芯片', '银行', '地产', '新能源', '消费', '医药', '汽车', '保险'];
+    const files: Record<string, string> = {};
+    for (let i = 0; i < SESSION_QUERY_THREAD_MIN_DOCS; i++) {
+      const topic = words[i % words.length]!;
+      const day = String(1 + (i % 28)).padStart(2, '0');
+      files[`a${i}.md`] = md({ title: `${topic}行业动态第${i}期`, date: `2025-03-${day}`, tags: `[${topic}]` }, `${topic}板块今日走势，${words[(i * 7) % words.length]}相关公司公告第${i}号。`);
+    }
+    const contentDir = await writeArchive(files);
+    const options = { contentDir, outDir: '', now: NOW, write: false, render: false, search: false } as const;
+    const session = createSession();
+    try {
+      const kept = await build({ ...options, session });
+      expect(session.queryHelper).toBeDefined();
+      const alone = await build(options);
+      expect(kept.site!.related).toEqual(alone.site!.related);
+      expect([...alone.site!.related.values()].some((links) => links.length > 0)).toBe(true);
+    } finally {
+      closeSession(session);
+    }
+    expect(session.queryHelper).toBeUndefined();
   });
 });
