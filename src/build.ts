@@ -99,10 +99,11 @@ export function createSession(): BuildSession {
   return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo() };
 }
 
-/** Lets go of what a session holds beyond memory (its query thread). */
-export function closeSession(session: BuildSession): void {
-  session.queryHelper?.close();
+/** Lets go of what a session holds beyond memory (its query thread); settles once that has stopped. */
+export async function closeSession(session: BuildSession): Promise<void> {
+  const helper = session.queryHelper;
   session.queryHelper = undefined;
+  await helper?.close();
 }
 
 export interface StageTiming {
@@ -299,7 +300,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const versionOf = (sourcePath: string) => hashes?.get(sourcePath);
     const termMemo = session?.termMemo ?? (keepsTerms ? (cache!.store.termMemo(versionOf) ?? new TermMemo(versionOf)) : undefined);
     const keptDocs = termMemo?.size;
-    if (session && !session.queryHelper && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();
+    // A helper that stopped (it crashed) is replaced: the queries would run on one thread from then on.
+    if (session && !session.queryHelper?.alive && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();
     const withLinks = relateArticles(published, config, step, { explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper });
     // Saved when it holds much that the kept one lacks: after a few edits, counting
     // the records again costs less than writing the memo (12 MB at 4,000 Chinese articles).

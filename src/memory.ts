@@ -28,18 +28,26 @@ export function defaultHeapGrowth(): void {
 // about as much CPU as the parsing itself over a worker's first few thousand files
 // (4,000 standard files: 1.3 s of CPU for 0.78 s of parsing), and with both cores busy
 // parsing, it takes their time. Optimizing later, with more feedback, compiles less
-// and deoptimizes less: 0.95 s of CPU for the same files. On the main thread, which
-// renders with a core to spare, V8's default serves best, so the budget applies only
-// while workers parse.
+// and deoptimizes less: 0.95 s of CPU for the same files. The flag is process-wide, so
+// it is set only while workers parse (the main thread mostly waits then) and set back
+// after: the main thread renders with a core to spare, where V8's default serves best.
+//
+// Setting it back needs V8's default, which V8 does not report: the one measured here
+// is V8 11.3's (Node 20). Under another V8, or when the user chose a budget
+// (`node --interrupt-budget=...`; NODE_OPTIONS refuses it), the flag is left alone.
 const V8_DEFAULT_INTERRUPT_BUDGET = 67_584;
 const PARSE_WORKER_INTERRUPT_BUDGET = 250_000;
+const TUNED_FOR_V8 = /^11\.3\./;
+
+const userChoseBudget = () => process.execArgv.some((option) => option.includes('interrupt-budget'));
+const tuneTiering = () => TUNED_FOR_V8.test(process.versions.v8) && !userChoseBudget();
 
 /** Later, cheaper optimization, for threads that start cold and share the cores (parse workers). */
 export function optimizeLater(): void {
-  setFlagsFromString(`--interrupt-budget=${PARSE_WORKER_INTERRUPT_BUDGET}`);
+  if (tuneTiering()) setFlagsFromString(`--interrupt-budget=${PARSE_WORKER_INTERRUPT_BUDGET}`);
 }
 
 /** V8's default tiering again. */
 export function defaultOptimization(): void {
-  setFlagsFromString(`--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}`);
+  if (tuneTiering()) setFlagsFromString(`--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}`);
 }

@@ -35,7 +35,7 @@ export interface DevServerOptions {
   drafts?: boolean;
   /** Build time: a fixed instant (epoch ms), or a clock read at each build. Default Date.now. */
   now?: number | (() => number);
-  /** Quiet time after the last change before rebuilding (ms). Default 100. */
+  /** Quiet time after the last change before rebuilding (ms). Default DEFAULT_DEBOUNCE_MS (watch.ts). */
   debounceMs?: number;
   /** More build() options for every build (say, an article cache). Cannot turn writing on. */
   build?: Partial<BuildOptions>;
@@ -216,10 +216,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     close() {
       closing ??= (async () => {
         closed = true;
-        await watcher.close();
-        await http.close();
-        await building;
-        closeSession(session);
+        try {
+          await watcher.close();
+          await http.close();
+          await building;
+        } finally {
+          await closeSession(session);
+        }
       })();
       return closing;
     },

@@ -97,7 +97,7 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
     for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     return { lists, diagnostics, explanation };
   } finally {
-    ownHelper?.close();
+    void ownHelper?.close();
   }
 }
 

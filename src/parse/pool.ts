@@ -177,8 +177,9 @@ async function parseOnWorkers(sources: readonly SourceFile[], config: Config, co
 
   defaultHeapGrowth();
   optimizeLater();
-  const pool = Array.from({ length: count }, () => new Worker(WORKER_ENTRY, { workerData: { config } }));
+  const pool: Worker[] = [];
   try {
+    for (let i = 0; i < count; i++) pool.push(new Worker(WORKER_ENTRY, { workerData: { config } }));
     await Promise.all(pool.map(run));
   } finally {
     defaultOptimization();

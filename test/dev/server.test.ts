@@ -32,6 +32,9 @@ const get = (target: string, headers?: Record<string, string>) => request(fx.ser
 beforeAll(async () => {
   handlesBefore = liveHandles();
   fx = await startFixture(files, {
+    // Longer than the product's default: the burst test's own writes (a read, then a
+    // write) must land within one quiet period on a CI machine that may be busy.
+    debounceMs: 150,
     builder: async (options) => {
       builds++;
       const held = gate;

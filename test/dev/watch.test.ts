@@ -109,6 +109,9 @@ describe('watchSources', { timeout: 30_000 }, () => {
     let wake: (() => void) | undefined;
     watcher = await watchSources({
       roots: { contentDir, templatesDir },
+      // Longer than the product's default: a burst here includes a new folder, which
+      // chokidar must notice and read before its file, on a CI machine that may be busy.
+      debounceMs: 150,
       onChanges: (changes) => {
         batches.push(changes);
         wake?.();

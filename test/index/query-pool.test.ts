@@ -1,5 +1,7 @@
 // Related-link queries on two threads (src/index/related/query-pool.ts): the same links
 // whoever computes them, and no wait on a helper that stops.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
@@ -59,7 +61,7 @@ describe('related-link queries on two threads', { timeout: 60_000 }, () => {
       expect(Atomics.load(job.control, 1)).toBe(chunks);
       expect(results(job)).toEqual(results(alone));
     } finally {
-      helper.close();
+      void helper.close();
     }
   });
 
@@ -93,13 +95,13 @@ describe('related-link queries on two threads', { timeout: 60_000 }, () => {
       for (let waited = 0; Atomics.load(job.control, 1) < chunks && waited < 30_000; waited += 10) await sleep(10);
       expect(results(job)).toEqual(results(alone));
     } finally {
-      helper.close();
+      void helper.close();
     }
   });
 });
 
 describe('a build session', { timeout: 120_000 }, () => {
-  it(`keeps a query thread from ${SESSION_QUERY_THREAD_MIN_DOCS} articles, with the links of a build without one`, async () => {
+  it(`keeps a query thread from ${SESSION_QUERY_THREAD_MIN_DOCS} articles for its rebuilds, with the links of a build without one`, async () => {
     const words = ['芯片', '银行', '地产', '新能源', '消费', '医药', '汽车', '保险'];
     const files: Record<string, string> = {};
     for (let i = 0; i < SESSION_QUERY_THREAD_MIN_DOCS; i++) {
@@ -111,13 +113,34 @@ describe('a build session', { timeout: 120_000 }, () => {
     const options = { contentDir, outDir: '', now: NOW, write: false, render: false, search: false } as const;
     const session = createSession();
     try {
-      const kept = await build({ ...options, session });
-      expect(session.queryHelper).toBeDefined();
+      await build({ ...options, session });
+      const helper = session.queryHelper!;
+      expect(helper?.alive).toBe(true);
+      await helper.ready;
+      const jobs: QueryJob[] = [];
+      const start = helper.start.bind(helper);
+      helper.start = (job) => {
+        jobs.push(job);
+        start(job);
+      };
+      // A rebuild after an edit that moves every weight: the same, warm thread gets the queries.
+      await writeFile(path.join(contentDir, 'a7.md'), md({ title: '芯片与银行的新闻', date: '2025-03-08', tags: '[芯片, 银行]' }, '芯片银行地产新能源消费医药汽车保险，全都提到。'));
+      const rebuilt = await build({ ...options, session });
+      expect(session.queryHelper).toBe(helper);
+      expect(jobs).toHaveLength(1);
       const alone = await build(options);
-      expect(kept.site!.related).toEqual(alone.site!.related);
-      expect([...alone.site!.related.values()].some((links) => links.length > 0)).toBe(true);
+      expect(rebuilt.site!.related).toEqual(alone.site!.related);
+      expect([...alone.site!.related.values()].filter((links) => links.length > 0).length).toBeGreaterThan(SESSION_QUERY_THREAD_MIN_DOCS / 2);
+
+      // A thread that stopped is replaced at the next build.
+      await helper.close();
+      await build({ ...options, session });
+      expect(session.queryHelper).not.toBe(helper);
+      expect(session.queryHelper!.alive).toBe(true);
     } finally {
-      closeSession(session);
+      const last = session.queryHelper;
+      await closeSession(session);
+      expect(last?.alive).toBe(false);
     }
     expect(session.queryHelper).toBeUndefined();
   });

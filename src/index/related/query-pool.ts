@@ -52,6 +52,8 @@ export class QueryHelper {
   private readonly worker = new Worker(new URL('./query-worker.js', import.meta.url));
   /** Settles once the helper has loaded its code (tests wait for it; builds do not). */
   readonly ready: Promise<void>;
+  /** False once the thread has stopped (closed, or crashed): a caller that keeps a helper starts another. */
+  alive = true;
 
   constructor() {
     // Never keeps the process alive, and its failures only mean the caller does its share.
@@ -62,6 +64,7 @@ export class QueryHelper {
       this.worker.once('exit', () => resolve());
     });
     this.worker.on('error', () => {});
+    this.worker.once('exit', () => (this.alive = false));
   }
 
   /** Queries every plain doc of `model` on this thread and the helper; returns the shared results. Synchronous. */
@@ -77,8 +80,10 @@ export class QueryHelper {
     this.worker.postMessage(job);
   }
 
-  close(): void {
-    void this.worker.terminate();
+  /** Stops the thread; settles once it has stopped. */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+    this.alive = false;
   }
 }
 
