@@ -303,9 +303,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // A helper that stopped (it crashed) is replaced: the queries would run on one thread from then on.
     if (session && !session.queryHelper?.alive && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();
     const withLinks = relateArticles(published, config, step, { explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper });
-    // Saved when it holds much that the kept one lacks: after a few edits, counting
-    // the records again costs less than writing the memo (12 MB at 4,000 Chinese articles).
-    if (keepsTerms && termMemo && (keptDocs === 0 || termMemo.recounted * 16 > keptDocs! || termMemo.size < keptDocs! * 0.9)) await cache!.store.saveTermMemo(termMemo, versionOf);
+    if (keepsTerms && termMemo) await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
     return finishSite(withLinks, await views.table, config, options.now, step);
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));

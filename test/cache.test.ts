@@ -399,6 +399,33 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     }
   });
 
+  it('writes the term counts again only when enough of them were counted anew', async () => {
+    const rng = random(7);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`t${i}.md`] = articleText(rng, i);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const termsFile = path.join(cacheDir, 'terms.v8');
+    await build(options);
+    const first = (await stat(termsFile)).mtimeMs;
+    // One article of 20 counted anew (1/20 <= 1/16): counting it again next time is cheaper than writing.
+    await writeFile(path.join(contentDir, 't3.md'), `${articleText(rng, 3)}\n改了一处。\n`);
+    await build(options);
+    expect((await stat(termsFile)).mtimeMs).toBe(first);
+    // Two of 20 (2/20 > 1/16): written.
+    await writeFile(path.join(contentDir, 't4.md'), `${articleText(rng, 4)}\n改了一处。\n`);
+    await writeFile(path.join(contentDir, 't5.md'), `${articleText(rng, 5)}\n改了一处。\n`);
+    await build(options);
+    const third = (await stat(termsFile)).mtimeMs;
+    expect(third).not.toBe(first);
+    // Three of 20 gone (size < 0.9 of what was kept): written.
+    for (const name of ['t10.md', 't11.md', 't12.md']) await rm(path.join(contentDir, name));
+    await build(options);
+    expect((await stat(termsFile)).mtimeMs).not.toBe(third);
+  });
+
   it('keeps the slugs of names between runs: a new name adds its own, output as a clean build', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4; i++) files[`s${i}.md`] = md({ title: `名字${i}`, date: `2026-11-0${i + 1}`, category: '宏观经济', tags: '[降准, 券商]' }, `正文${i}。`);
