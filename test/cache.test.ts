@@ -370,15 +370,20 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build(options))).toEqual(['v2', 'v1', 'v0']);
   });
 
-  it('keeps related-link term counts between runs, and counts anew from a damaged or foreign file', async () => {
-    const rng = random(5);
+  /** `count` articles t0.md... of seeded text, built with a cache; where the term counts are kept. */
+  async function termsArchive(rng: ReturnType<typeof random>, count: number) {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 12; i++) files[`t${i}.md`] = articleText(rng, i);
+    for (let i = 0; i < count; i++) files[`t${i}.md`] = articleText(rng, i);
     const contentDir = await writeArchive(files);
     const root = path.dirname(contentDir);
     const cacheDir = path.join(root, 'cache');
     const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
-    const termsFile = path.join(cacheDir, 'terms.v8');
+    return { contentDir, root, options, termsFile: path.join(cacheDir, 'terms.v8') };
+  }
+
+  it('keeps related-link term counts between runs, and counts anew from a damaged or foreign file', async () => {
+    const rng = random(5);
+    const { contentDir, root, options, termsFile } = await termsArchive(rng, 12);
     const sameAsClean = async (label: string) => {
       const clean = path.join(root, `clean-${label}`);
       await build({ ...options, outDir: clean, cache: false });
@@ -401,13 +406,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
 
   it('writes the term counts again only when enough of them were counted anew', async () => {
     const rng = random(7);
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 20; i++) files[`t${i}.md`] = articleText(rng, i);
-    const contentDir = await writeArchive(files);
-    const root = path.dirname(contentDir);
-    const cacheDir = path.join(root, 'cache');
-    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
-    const termsFile = path.join(cacheDir, 'terms.v8');
+    const { contentDir, options, termsFile } = await termsArchive(rng, 20);
     await build(options);
     const first = (await stat(termsFile)).mtimeMs;
     // One article of 20 counted anew (1/20 <= 1/16): counting it again next time is cheaper than writing.
