@@ -164,6 +164,27 @@ function fill(n: number, ...sources: (readonly number[])[]): number[] {
 }
 
 /**
+ * The slugs whose own page gets other lists than a page without them (listsForPage's
+ * `self`): those within the first `n` of a list that page may show, in any section. A
+ * page of any other article shows what a section page shows, and can share its side
+ * column without working the lists out again.
+ */
+export function slugsShapingLists(rankings: Rankings, lengths: ListLengths): Set<string> {
+  const shaping = new Set<string>();
+  const take = (list: readonly string[], n: number) => {
+    for (let i = 0; i < Math.min(n, list.length); i++) shaping.add(list[i]!);
+  };
+  take(rankings.mostRead, lengths.mostRead);
+  take(rankings.trending, lengths.trending);
+  take(rankings.headlines, lengths.headlines);
+  take(rankings.latest, lengths.latest);
+  take(rankings.recommended, lengths.recommended);
+  for (const list of rankings.recommendedByCategory.values()) take(list, lengths.recommended);
+  for (const list of rankings.mostReadByCategory.values()) take(list, lengths.mostRead);
+  return shaping;
+}
+
+/**
  * The lists for one page: each leaves out `self` (an article page's own slug, or
  * undefined on other pages) and is cut to its length in `lengths` (pass the lengths the
  * rankings were computed with). `category` selects recommended and most read in category;

@@ -3,7 +3,7 @@
 // rendered HTML all at once. One function per page kind, in article-page.ts,
 // listing-pages.ts and here.
 import type { Site } from '../index/site.ts';
-import { listsForPage } from '../index/rankings.ts';
+import { listsForPage, slugsShapingLists } from '../index/rankings.ts';
 import type { Article, Page, PageSpec } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
@@ -88,6 +88,13 @@ export function bySlugs(site: Site, slugs: readonly string[]): Article[] {
  */
 export function asideLists(context: RenderContext, self: Article | undefined, category: string | undefined, categoryPage = false): ListBlock[] {
   const { site, config, labels } = context;
+  // Most article pages show no list their own article is in: they share the side column
+  // of their section's first such page, found without working the lists out again.
+  let plain = plainAsides.get(context);
+  if (!plain) plainAsides.set(context, (plain = { shaping: slugsShapingLists(site.rankings, config.lists), asides: new Map() }));
+  const plainKey = self === undefined || !plain.shaping.has(self.slug) ? `${self ? 'article' : 'page'}\0${categoryPage}\0${category ?? ''}` : undefined;
+  const shared = plainKey === undefined ? undefined : plain.asides.get(plainKey);
+  if (shared) return shared;
   const lists = listsForPage(site.rankings, config.lists, self?.slug, category);
   const mostRead = categoryPage ? lists.mostReadInCategory : lists.mostRead;
   const recommended = self || categoryPage ? lists.recommended : undefined;
@@ -105,8 +112,12 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
     ].filter((block): block is ListBlock => block !== undefined));
     context.asides.set(key, aside);
   }
+  if (plainKey !== undefined) plain.asides.set(plainKey, aside);
   return aside;
 }
+
+/** Per build (render context): the slugs that shape their own page's lists, and the side columns of the other pages by section. */
+const plainAsides = new WeakMap<RenderContext, { shaping: Set<string>; asides: Map<string, ListBlock[]> }>();
 
 export interface Listing {
   /** Site path of the first page, ending in '/'. Later pages live at <path>page/N/. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config, type ListLengths } from '../../src/config.ts';
 import type { PageViewTable } from '../../src/index/pageviews.ts';
-import { computeRankings, listsForPage, viewsNeededSince, type Rankings } from '../../src/index/rankings.ts';
+import { computeRankings, listsForPage, slugsShapingLists, viewsNeededSince, type Rankings } from '../../src/index/rankings.ts';
 import type { Article } from '../../src/types.ts';
 
 const HOUR = 3_600_000;
@@ -186,6 +186,18 @@ describe('recommended', () => {
 
   it('without picks uses the category most read, then its newest articles', () => {
     expect(r.recommendedByCategory.get('stocks')).toEqual(['s2', 's1', 's3']);
+  });
+
+  it('names exactly the articles whose own page shows other lists than a page without them', () => {
+    // Short lists, so that some articles fall beyond each cut.
+    const lengths = { ...config({ recommended: 2 }).lists, mostRead: 2, trending: 2, headlines: 1, latest: 2 };
+    const shaping = slugsShapingLists(r, lengths);
+    for (const a of articles) {
+      const differs = [undefined, 'macro', 'stocks', 'no-such-category'].some((category) => JSON.stringify(listsForPage(r, lengths, a.slug, category)) !== JSON.stringify(listsForPage(r, lengths, undefined, category)));
+      expect(shaping.has(a.slug), a.slug).toBe(differs);
+    }
+    expect(shaping.size).toBeGreaterThan(0);
+    expect(shaping.size).toBeLessThan(articles.length);
   });
 
   it('on pages without a category uses the site-wide picks, then the site-wide most read', () => {
