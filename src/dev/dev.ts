@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { build, closeSession, createSession, type BuildOptions } from '../build.ts';
 import { BUILTIN_TEMPLATES } from '../render/template-files.ts';
-import type { Config } from '../config.ts';
+import { defaultConfig, type Config } from '../config.ts';
 import { formatDiagnostic, UsageError } from '../errors.ts';
 import { EventHub } from './events.ts';
 import { overlayHtml } from './inject.ts';
@@ -96,6 +96,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   /** One build into memory; never throws. The one place build() is called. */
   const session = createSession();
+  // Started now rather than after the first build: a big archive's first build parses on
+  // worker threads while this thread waits, so the Markdown stack loads in that idle time
+  // instead of in front of an edit made as soon as the site is up. The site's own
+  // settings are warmed again after the build.
+  void warmUpParser(defaultConfig);
   let parserWarmedUp = false;
   const buildOnce = async (changes: ChangeSet): Promise<Outcome> => {
     const started = performance.now();
@@ -251,8 +256,7 @@ function isDirectory(dir: string): boolean {
 /**
  * The first build parses a big archive on worker threads; the author's first edit is
  * then parsed on the main thread, which would load the Markdown stack and build its
- * processors right then (about a second on a busy 2-core machine). Done once, while
- * the author is still reading the terminal.
+ * processors right then (about a second on a busy 2-core machine).
  */
 async function warmUpParser(config: Config): Promise<void> {
   try {
