@@ -167,9 +167,14 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   /** Pages with new bytes in the staging folder; the others are reused from the current site. */
   const staged: string[] = [];
   const reused: string[] = [];
+  // Made once per set of pages: commit writes it and the cache records it (sorting
+  // 145,000 paths took ~0.2 s each time).
+  let marker: { pages: number; text: string } | undefined;
   const markerText = () => {
+    if (marker?.pages === sizes.size) return marker.text;
     const listing = [...sizes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([file, size]) => `${file}\0${size}\n`);
-    return `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing.join('')).digest('hex')}\n`;
+    marker = { pages: sizes.size, text: `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing.join('')).digest('hex')}\n` };
+    return marker.text;
   };
   const jobs = new BoundedJobs(WRITE_CONCURRENCY);
   let thread: PageWriterThread | undefined;
