@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
-import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsFileBytes, pageViewsKey, pathResolver, PAGEVIEWS_THREAD_MIN_BYTES, readPageViews, readPageViewsOnThread, type PageViewTable } from './index/pageviews.ts';
+import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsFileBytes, pageViewsKey, pathResolver, PAGEVIEWS_THREAD_MIN_BYTES, readPageViews, readPageViewsOnThread, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
@@ -262,6 +262,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       diagnostics.add(kept.diagnostics.map((d) => ({ ...d, file: shown(d.file) })));
       return kept.table;
     };
+    const keepRead = (read: PageViewsResult) => keep({ key: key ?? '', table: read.table, diagnostics: read.diagnostics });
+    const readHere = () => readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
     if (found) return { table: await keep(found) };
     if (options.pageViewsThread ?? (!session && pageViewsFileBytes(contentDir) >= PAGEVIEWS_THREAD_MIN_BYTES)) {
       // The thread's own time is listed once known (this stage lists only starting it).
@@ -273,15 +275,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         // A thread that cannot start or fails leaves the reading to this one.
         .catch((error: unknown) => {
           if (process.env.BROADSHEET_DEBUG_BOOT) console.error('broadsheet: reading page views on the main thread:', error);
-          return readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
+          return readHere();
         })
-        .then((result) => keep({ key: key ?? '', table: result.table, diagnostics: result.diagnostics }));
+        .then(keepRead);
       // Awaited by the index stage, which reports a failure; handled here in case that stage fails first.
       table.catch(() => {});
       return { table };
     }
-    const result = await readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
-    return { table: await keep({ key: key ?? '', table: result.table, diagnostics: result.diagnostics }) };
+    return { table: await keepRead(await readHere()) };
   });
 
   const step: StepTimer = (stage, run) => {

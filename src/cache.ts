@@ -181,11 +181,9 @@ export class BuildCache {
    * nothing was kept, more than 1/16 was counted anew, or a tenth of the docs went away.
    */
   async saveTermMemoIfWorthIt(memo: TermMemo, keptDocs: number, versionOf: (sourcePath: string) => string | undefined): Promise<void> {
-    if (keptDocs === 0 || memo.recounted * 16 > keptDocs || memo.size < keptDocs * 0.9) await this.saveTermMemo(memo, versionOf);
-  }
-
-  async saveTermMemo(memo: TermMemo, versionOf: (sourcePath: string) => string | undefined): Promise<void> {
-    await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, memo.snapshot(versionOf));
+    if (keptDocs === 0 || memo.recounted * 16 > keptDocs || memo.size < keptDocs * 0.9) {
+      await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, memo.snapshot(versionOf));
+    }
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
@@ -216,8 +214,9 @@ async function writeSerialized(dir: string, file: string, key: string, value: un
   try {
     await writeFile(temporary, serialize({ format: FORMAT, key, value }));
     await rename(temporary, file);
-  } finally {
+  } catch (error) {
     await rm(temporary, { force: true });
+    throw error;
   }
 }
 

@@ -29,6 +29,10 @@ export interface RenderContext extends LayoutContext {
   labels: Labels;
   /** Side columns made so far, by their lists: most pages share one of a few dozen. */
   asides: Map<string, ListBlock[]>;
+  /** The slugs whose own page gets lists of its own (slugsShapingLists): any other page shows its section's. */
+  listShapers: Set<string>;
+  /** Side columns of the pages whose article shapes no list, by kind of page and section. */
+  sectionAsides: Map<string, ListBlock[]>;
 }
 
 export function renderContext(site: Site, assets: Assets): RenderContext {
@@ -40,6 +44,8 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
     cssHref: assets.cssHref,
     labels,
     asides: new Map(),
+    listShapers: slugsShapingLists(site.rankings, site.config.lists),
+    sectionAsides: new Map(),
     // Biggest sections first, as a newsroom orders its masthead; ties by key.
     footerLinks: [
       { path: '/categories/', text: labels.categories },
@@ -90,10 +96,8 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
   const { site, config, labels } = context;
   // Most article pages show no list their own article is in: they share the side column
   // of their section's first such page, found without working the lists out again.
-  let plain = plainAsides.get(context);
-  if (!plain) plainAsides.set(context, (plain = { shaping: slugsShapingLists(site.rankings, config.lists), asides: new Map() }));
-  const plainKey = self === undefined || !plain.shaping.has(self.slug) ? `${self ? 'article' : 'page'}\0${categoryPage}\0${category ?? ''}` : undefined;
-  const shared = plainKey === undefined ? undefined : plain.asides.get(plainKey);
+  const sectionKey = self === undefined || !context.listShapers.has(self.slug) ? `${self ? 'article' : 'page'}\0${categoryPage}\0${category ?? ''}` : undefined;
+  const shared = sectionKey === undefined ? undefined : context.sectionAsides.get(sectionKey);
   if (shared) return shared;
   const lists = listsForPage(site.rankings, config.lists, self?.slug, category);
   const mostRead = categoryPage ? lists.mostReadInCategory : lists.mostRead;
@@ -112,12 +116,9 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
     ].filter((block): block is ListBlock => block !== undefined));
     context.asides.set(key, aside);
   }
-  if (plainKey !== undefined) plain.asides.set(plainKey, aside);
+  if (sectionKey !== undefined) context.sectionAsides.set(sectionKey, aside);
   return aside;
 }
-
-/** Per build (render context): the slugs that shape their own page's lists, and the side columns of the other pages by section. */
-const plainAsides = new WeakMap<RenderContext, { shaping: Set<string>; asides: Map<string, ListBlock[]> }>();
 
 export interface Listing {
   /** Site path of the first page, ending in '/'. Later pages live at <path>page/N/. */
