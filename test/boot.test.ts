@@ -3,7 +3,8 @@
 // the bundled CLI must write exactly what the unbundled code writes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -45,4 +46,32 @@ describe('the CLI bundle', () => {
       for (const file of expected) expect(readFileSync(path.join(out, dir, file)).equals(readFileSync(path.join(out, 'tsx', file))), `${dir}/${file}`).toBe(true);
     }
   }, 90_000);
+
+  it('trusts an input\'s recorded stat only while it still matches, and notices an edit that keeps size and modification time', async () => {
+    const dir = await tempDir();
+    const entry = path.join(dir, 'entry.ts');
+    writeFileSync(entry, "export const value: string = 'one';\n");
+    // Files changed within 2 s of the bundling are always hashed: let this one age past that.
+    await sleep(2100);
+    const load = async () => {
+      const script = `const { importTypeScript } = await import(${JSON.stringify(path.join(ROOT, 'src/boot.js'))}); const m = await importTypeScript(new URL(${JSON.stringify(`file://${entry}`)})); console.log(m.value);`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, BROADSHEET_NO_BUNDLE: '', BROADSHEET_DEBUG_BOOT: '1' } });
+      return stdout.trim();
+    };
+    expect(await load()).toBe('one');
+    const key = createHash('sha256').update(entry).digest('hex').slice(0, 16);
+    const manifestFile = path.join(ROOT, 'node_modules/.cache/broadsheet', `${key}.json`);
+    const recorded = (JSON.parse(readFileSync(manifestFile, 'utf8')) as { inputs: [string, string, string | null][] }).inputs.find(([file]) => file === entry);
+    expect(recorded?.[2], 'an input unchanged for 2 s gets a stat key').toMatch(/^\d+:\d+:/);
+    expect(await load()).toBe('one');
+    // Same size, modification time set back to the nanosecond (touch -r): only the change time tells.
+    const before = statSync(entry);
+    const reference = path.join(dir, 'reference');
+    writeFileSync(reference, '');
+    await run('touch', ['-r', entry, reference]);
+    writeFileSync(entry, "export const value: string = 'two';\n");
+    await run('touch', ['-r', reference, entry]);
+    expect([statSync(entry).size, statSync(entry).mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    expect(await load()).toBe('two');
+  }, 30_000);
 });
