@@ -14,7 +14,7 @@ import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { QueryHelper } from './index/related/query-pool.ts';
 import { checkCollisions, finishSite, relateArticles, publishedArticles, type Site, type StepTimer } from './index/site.ts';
-import { dataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, type KnownFile } from './load.ts';
+import { dataFileDigest, displayPathFrom, loadSources, NO_BYTES, readsSince, readUnread, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
@@ -149,7 +149,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const diagnostics = new Diagnostics();
   const notes: string[] = [];
   const contentDir = path.resolve(options.contentDir);
-  const shown = (file: string) => path.relative(process.cwd(), path.join(contentDir, file)) || file;
+  const shown = displayPathFrom(process.cwd(), contentDir);
   const stopIfErrors = () => {
     if (diagnostics.hasErrors) throw new ContentErrors(diagnostics.sorted());
   };

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.ts';
-import { loadSources, statAll, type KnownFile } from '../src/load.ts';
+import { displayPathFrom, loadSources, statAll, type KnownFile } from '../src/load.ts';
 import { BuildCache } from '../src/cache.ts';
 import { md, NOW, writeArchive } from './helpers.ts';
 
@@ -15,6 +15,22 @@ const LONG_AGO = new Date('2026-01-01T00:00:00Z');
 const PAST_RACY_WINDOW_MS = 2100;
 
 describe('loading sources', { timeout: 30_000 }, () => {
+  it('names files as path.relative does, from any working folder', () => {
+    const folders = ['/site', '/site/content', '/site/content/2024', '/site/content/2024/03', '/other', '/', '/site/contents', '/site/con'];
+    const files = ['a.md', '2024/03/x.md', '2024/x y.md', 'data/pageviews.csv', '.hidden/a.md', 'a/./b.md', 'a/../b.md', '../up.md', 'a//b.md', '/abs.md', 'a/', '..', '.', '...md', 'a/..b/c.md', 'content/a.md'];
+    let compared = 0;
+    for (const cwd of folders) {
+      for (const contentDir of folders) {
+        const shown = displayPathFrom(cwd, contentDir);
+        for (const file of files) {
+          expect(shown(file), `${cwd} ${contentDir} ${file}`).toBe(path.relative(cwd, path.join(contentDir, file)) || file);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(folders.length * folders.length * files.length);
+  });
+
   it('stats files synchronously while they come fast, and concurrently on a slow file system, with the same result', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 150; i++) files[`s/${i}.md`] = md({ title: `文${i}`, date: '2026-11-01' }, '正文。'.repeat(i));
