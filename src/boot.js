@@ -27,8 +27,10 @@ export async function importTypeScript(entryUrl) {
   if (bundle) {
     // Stack traces name the .ts files and lines, as under tsx; but only when one can be
     // shown (--verbose, or tests), since mapping costs every start ~20 ms of the
-    // main thread and of each worker.
-    if (process.argv.includes('--verbose') || process.env.BROADSHEET_SOURCE_MAPS || process.env.VITEST) process.setSourceMapsEnabled(true);
+    // main thread and of each worker. BROADSHEET_SOURCE_MAPS=1 turns them on, =0 off
+    // (the benchmark reads --verbose's stage times of builds run as users run them).
+    const sourceMaps = process.env.BROADSHEET_SOURCE_MAPS;
+    if (sourceMaps ? sourceMaps !== '0' : process.argv.includes('--verbose') || process.env.VITEST) process.setSourceMapsEnabled(true);
     try {
       return await import(pathToFileURL(bundle).href);
     } catch (error) {
