@@ -2,7 +2,6 @@
 // problem in the file reported (not only the first).
 import type { Config } from '../config.ts';
 import type { Diagnostic } from '../errors.ts';
-import { articleDigest } from '../render/shared-view.ts';
 import { truncateToWidth } from '../render/width.ts';
 import { slugFromText, slugProblem } from '../slug.ts';
 import { localParts, pad } from '../time.ts';
@@ -177,7 +176,7 @@ export function parseArticle(source: SourceFile, settings: ParseSettings, displa
     text: rendered.text,
     headings: rendered.headings,
   };
-  article.digest = articleDigest(article);
+  // The related-link token record and the digest come after (finish-article.ts), maybe on another thread.
   return { article, diagnostics };
 }
 

@@ -10,7 +10,8 @@ import type { Diagnostic } from '../errors.ts';
 import type { Article, SourceFile } from '../types.ts';
 import type { ParseResult } from './article.ts';
 import { defaultHeapGrowth, defaultOptimization, optimizeLater } from '../memory.ts';
-import { recordTerms } from '../index/related/terms.ts';
+import { finishArticle } from './finish-article.ts';
+import { FinishingThread } from './finishing.ts';
 import { NO_BYTES } from '../load.ts';
 
 /**
@@ -22,6 +23,8 @@ import { NO_BYTES } from '../load.ts';
  * follows the bytes, not the file count.
  */
 export const MIN_BYTES_FOR_WORKERS = 8_000_000;
+/** Parsing fewer files than this on the main thread, starting the finishing thread would cost more than it saves. */
+export const MIN_FILES_FOR_FINISHING_THREAD = 1_000;
 /** Files per message: large enough that messaging is noise, small enough to balance the workers. */
 const MAX_BATCH = 128;
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
@@ -41,6 +44,11 @@ export interface ParseAllOptions {
    * is ~225 MB less held at the end of parsing, where a build's memory peaks.
    */
   releaseBytes?: boolean;
+  /**
+   * Parsing on the main thread, finish articles (finish-article.ts) on a thread of their
+   * own. Default: from MIN_FILES_FOR_FINISHING_THREAD files. The result is the same.
+   */
+  finishingThread?: boolean | undefined;
 }
 
 export interface ParseAllResult {
@@ -54,6 +62,8 @@ export interface ParseAllResult {
   markdownMs: number;
   frontmatterMs: number;
   workers: number;
+  /** Articles the finishing thread finished (the rest were finished where they were parsed). */
+  finishedOnThread: number;
 }
 
 /** What a worker is sent: settings once, then batches. */
@@ -81,7 +91,10 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
   const results: ParseResult[] = new Array(sources.length);
   let markdownMs = 0;
   let totalMs = 0;
+  let finishedOnThread = 0;
   if (workers === 0) {
+    // Started first, so that it loads its code while the Markdown stack loads here.
+    const finisher = (options.finishingThread ?? sources.length >= MIN_FILES_FOR_FINISHING_THREAD) ? new FinishingThread() : undefined;
     // Loaded only here: with workers, the main thread never pays for the Markdown stack.
     const { parseArticle } = await import('./article.ts');
     const { markdownClock } = await import('./markdown.ts');
@@ -94,14 +107,17 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     process.env = { ...env };
     try {
       sources.forEach((source, index) => {
-        results[index] = withTerms(parseArticle(source, config, options.displayPath(source.path)));
+        const result = parseArticle(source, config, options.displayPath(source.path));
+        if (finisher && result.article) finisher.add(result.article);
+        results[index] = finisher ? result : finishArticle(result);
         if (options.releaseBytes) source.bytes = NO_BYTES;
         if (index % 500 === 0) options.onProgress?.(index, sources.length);
       });
     } finally {
       process.env = env;
     }
-    totalMs = performance.now() - start;
+    finishedOnThread = (await finisher?.finish()) ?? 0;
+    totalMs = performance.now() - start + (finisher?.ms ?? 0);
     markdownMs = markdownClock.ms - before;
   } else {
     const times = await parseOnWorkers(sources, config, workers, options, results);
@@ -114,24 +130,7 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     diagnostics.push(...result.diagnostics);
     if (result.article) articles.push(result.article);
   }
-  return { results, articles, diagnostics, markdownMs, frontmatterMs: totalMs - markdownMs, workers };
-}
-
-/**
- * Adds the article's related-link tokens. Tokenizing belongs to the related phase, but done
- * here it runs on the workers, in parallel, and is cached with the article: the main thread
- * then replays a few hundred distinct tokens per article instead of scanning every text.
- */
-export function withTerms(result: ParseResult): ParseResult {
-  const terms = result.article && recordTerms(result.article);
-  if (terms !== undefined) {
-    result.article!.terms = terms;
-    // Once recorded, the plain text serves nothing later (summaries are made, related
-    // links read the record): not copying it back, holding it or caching it took
-    // ~320 MB off the peak, which is at the end of parsing, at 100,000 Chinese articles.
-    result.article!.text = '';
-  }
-  return result;
+  return { results, articles, diagnostics, markdownMs, frontmatterMs: totalMs - markdownMs, workers, finishedOnThread };
 }
 
 async function parseOnWorkers(sources: readonly SourceFile[], config: Config, count: number, options: ParseAllOptions, results: ParseResult[]) {

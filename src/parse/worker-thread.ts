@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { parseArticle } from './article.ts';
 import { markdownClock } from './markdown.ts';
-import { withTerms, type WorkerBatch, type WorkerReply } from './pool.ts';
+import { finishArticle } from './finish-article.ts';
+import type { WorkerBatch, WorkerReply } from './pool.ts';
 
 const { config } = workerData as { config: Config };
 
@@ -19,7 +20,7 @@ parentPort!.on('message', ({ id, items }: WorkerBatch) => {
   const results = items.map(({ source, display }) => {
     // A Buffer arrives as a plain Uint8Array; parseArticle reads it as a Buffer.
     const bytes = Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
-    return withTerms(parseArticle({ ...source, bytes }, config, display));
+    return finishArticle(parseArticle({ ...source, bytes }, config, display));
   });
   const reply: WorkerReply = { id, results, totalMs: performance.now() - start, markdownMs: markdownClock.ms - before };
   parentPort!.postMessage(reply);

@@ -50,6 +50,17 @@ describe('parse pool', () => {
     expect(two.map((a) => [a.slug, a.terms])).toEqual(inline.map((a) => [a.slug, a.terms]));
   }, 60_000);
 
+  it('finishes articles (token records, digests) the same on the finishing thread as on the main thread', async () => {
+    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const parse = async (finishingThread: boolean) => parseAll(await loadSources(SAMPLE), config, { workers: 0, displayPath: (file) => file, finishingThread });
+    const [{ results: here, finishedOnThread: none }, { results: there, finishedOnThread }] = await Promise.all([parse(false), parse(true)]);
+    const finished = here.flatMap((result) => (result.article ? [result.article] : []));
+    expect([none, finishedOnThread]).toEqual([0, finished.length]);
+    expect(finished.length).toBeGreaterThan(60);
+    expect(finished.every((a) => a.terms !== undefined && a.text === '' && /^[A-Za-z0-9+/]{43}=$/.test(a.digest ?? ''))).toBe(true);
+    expect(there).toEqual(here);
+  }, 60_000);
+
   it('lets each source’s bytes go once parsed or sent to a worker, when asked, with the same articles', async () => {
     const config = await loadConfig(SAMPLE, {}, new Diagnostics());
     const kept = await loadSources(SAMPLE);

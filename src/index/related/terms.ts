@@ -61,7 +61,7 @@ export function recordedTerms(article: TermText & { terms?: string | undefined }
   if (article.terms === undefined) return undefined;
   const terms = new RecordedTerms(article.terms);
   const [title, summary, text] = [terms.varint(), terms.varint(), terms.varint()];
-  // The parse step lets the text go once it is recorded (see withTerms): '' then says nothing.
+  // The parse step lets the text go once it is recorded (see finish-article.ts): '' then says nothing.
   const matches = title === article.title.length && summary === article.summary.length && (article.text === '' || text === article.text.length);
   return matches ? terms : undefined;
 }
