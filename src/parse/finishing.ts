@@ -37,7 +37,8 @@ export class FinishingThread {
   ms = 0;
 
   constructor() {
-    // Its failure only means the main thread finishes what it did not.
+    // Never holds the process open but while waited for (finish); its failure only means
+    // the main thread finishes what it did not.
     this.worker.unref();
     this.worker.on('message', (reply: FinishReply) => {
       reply.terms.forEach((terms, offset) => {
@@ -70,12 +71,21 @@ export class FinishingThread {
    */
   async finish(): Promise<number> {
     this.send();
-    if (this.answered < this.sent.length && !this.failed) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.answered < this.sent.length && !this.failed) {
+      // While waiting, the thread is what keeps the process alive.
+      this.worker.ref();
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
     for (let at = 0; at < this.sent.length; at++) {
       if (!this.done[at]) finishArticle({ article: this.sent[at], diagnostics: [] });
     }
-    void this.worker.terminate();
+    this.close();
     return this.answered;
+  }
+
+  /** Stops the thread (unref'd, it never holds the process open, but a dev session lives on). */
+  close(): void {
+    void this.worker.terminate();
   }
 
   private send(): void {

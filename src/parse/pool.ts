@@ -113,6 +113,9 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
         if (options.releaseBytes) source.bytes = NO_BYTES;
         if (index % 500 === 0) options.onProgress?.(index, sources.length);
       });
+    } catch (error) {
+      finisher?.close();
+      throw error;
     } finally {
       process.env = env;
     }
