@@ -255,14 +255,15 @@ function isDirectory(dir: string): boolean {
 
 /**
  * The first build parses a big archive on worker threads; the author's first edit is
- * then parsed on the main thread, which would load the Markdown stack and build its
- * processors right then (about a second on a busy 2-core machine).
+ * then parsed and finished (token record, digest) on the main thread, which would load
+ * the Markdown stack and build its processors right then (about a second on a busy
+ * 2-core machine).
  */
 async function warmUpParser(config: Config): Promise<void> {
   try {
-    const { parseArticle } = await import('../parse/article.ts');
+    const [{ parseArticle }, { finishArticle }] = await Promise.all([import('../parse/article.ts'), import('../parse/finish-article.ts')]);
     const sample = '---\ntitle: 预热\ndate: 2026-01-01\ntags: [a]\n---\n\n## 标题\n\n正文 **粗体** [链接](/x/)。\n\n- 一\n- 二\n\n| a | b |\n| - | - |\n| 1 | 2 |\n';
-    parseArticle({ path: 'warm-up.md', absolutePath: 'warm-up.md', bytes: Buffer.from(sample), hash: '' }, config, 'warm-up.md');
+    finishArticle(parseArticle({ path: 'warm-up.md', absolutePath: 'warm-up.md', bytes: Buffer.from(sample), hash: '' }, config, 'warm-up.md'));
   } catch {
     // Only a head start: the real parse reports any real problem.
   }
