@@ -10,6 +10,7 @@ import { parseArticle } from '../../src/parse/article.ts';
 import { recordTerms } from '../../src/index/related/terms.ts';
 import { loadSources, NO_BYTES } from '../../src/load.ts';
 import { defaultWorkerCount, MIN_BYTES_FOR_WORKERS, parseAll } from '../../src/parse/pool.ts';
+import { FinishingThread } from '../../src/parse/finishing.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from '../helpers.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
@@ -59,6 +60,23 @@ describe('parse pool', () => {
     expect(finished.length).toBeGreaterThan(60);
     expect(finished.every((a) => a.terms !== undefined && a.text === '' && /^[A-Za-z0-9+/]{43}=$/.test(a.digest ?? ''))).toBe(true);
     expect(there).toEqual(here);
+  }, 60_000);
+
+  it('finishes on the main thread whatever a finishing thread that stops did not', async () => {
+    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const sources = await loadSources(SAMPLE);
+    const expected = (await parseAll(sources, config, { workers: 0, displayPath: (file) => file, finishingThread: false })).articles;
+    for (const stopAfter of [0, 64]) {
+      const thread = new FinishingThread();
+      const articles = sources.flatMap((source) => parseArticle(source, config, source.path).article ?? []);
+      articles.forEach((article, index) => {
+        if (index === stopAfter) thread.close();
+        thread.add(article);
+      });
+      const onThread = await thread.finish();
+      expect(onThread, `stopped after ${stopAfter}`).toBeLessThan(articles.length);
+      expect(articles).toEqual(expected);
+    }
   }, 60_000);
 
   it('lets each source’s bytes go once parsed or sent to a worker, when asked, with the same articles', async () => {
