@@ -60,6 +60,7 @@ async function bundleFor(entry) {
   }
 
   const { build } = await import('esbuild');
+  const startedAt = Date.now();
   const result = await build({
     entryPoints: { entry },
     absWorkingDir: ROOT,
@@ -83,10 +84,13 @@ async function bundleFor(entry) {
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     plugins: [externalPackages, loadModules],
   });
-  const bundledAt = Date.now();
+  // The start of the bundling by the file system's clock, which stamps the inputs
+  // (a network mount's may not be this machine's): a stat is trusted only for inputs
+  // last changed 2 s or more before esbuild read them.
+  const startedAtOnDisk = fileSystemNow() - (Date.now() - startedAt);
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const absolute = path.resolve(ROOT, file);
-    return [absolute, hashOf(absolute), trustedStatKeyOf(absolute, bundledAt)];
+    return [absolute, hashOf(absolute), trustedStatKeyOf(absolute, startedAtOnDisk)];
   });
   const outputsHash = createHash('sha256');
   for (const file of result.outputFiles) outputsHash.update(file.path).update(file.contents);
@@ -130,10 +134,13 @@ function hashOf(file) {
 }
 
 /** Inode, size, modification and change times: any write changes the change time, which no tool can set back. */
+function statKey(stat) {
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
 function statKeyOf(file) {
   try {
-    const stat = statSync(file);
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+    return statKey(statSync(file));
   } catch {
     return undefined;
   }
@@ -143,9 +150,21 @@ function statKeyOf(file) {
 const TRUSTED_AGE_MS = 2000;
 
 /** The stat key recorded for an input, or null when its stat cannot stand for its content. */
-function trustedStatKeyOf(file, bundledAt) {
+function trustedStatKeyOf(file, startedAt) {
   const stat = statSync(file);
-  return bundledAt - Math.max(stat.mtimeMs, stat.ctimeMs) > TRUSTED_AGE_MS ? statKeyOf(file) ?? null : null;
+  return startedAt - Math.max(stat.mtimeMs, stat.ctimeMs) > TRUSTED_AGE_MS ? statKey(stat) : null;
+}
+
+/** Now by the clock of the file system the cache is on: the modification time of a file written for the purpose. */
+function fileSystemNow() {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const probe = path.join(CACHE_DIR, `.clock-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    writeFileSync(probe, '');
+    return statSync(probe).mtimeMs;
+  } finally {
+    rmSync(probe, { force: true });
+  }
 }
 
 /**
