@@ -10,3 +10,7 @@ parentPort!.on('message', ({ first, articles }: FinishRequest) => {
   const digests = articles.map((article) => articleDigest(article));
   parentPort!.postMessage({ first, terms, digests, ms: performance.now() - start } satisfies FinishReply);
 });
+// A request that cannot be read would never be answered: stop, and the main thread finishes it.
+parentPort!.on('messageerror', (error) => {
+  throw error;
+});

@@ -30,10 +30,12 @@ export class FinishingThread {
   private readonly sent: Article[] = [];
   private readonly done: boolean[] = [];
   private batch: Article[] = [];
-  private answered = 0;
   private failed = false;
+  private closed = false;
   private wake: (() => void) | undefined;
-  /** Thread time of the replies so far. */
+  /** Articles the thread has finished so far. */
+  finished = 0;
+  /** Time spent finishing: the thread's, and the main thread's for what the thread did not. */
   ms = 0;
 
   constructor() {
@@ -41,22 +43,26 @@ export class FinishingThread {
     // the main thread finishes what it did not.
     this.worker.unref();
     this.worker.on('message', (reply: FinishReply) => {
+      // After close, the main thread has finished (or is finishing) these itself.
+      if (this.closed) return;
       reply.terms.forEach((terms, offset) => {
         const at = reply.first + offset;
         if (this.done[at]) return;
         applyFinish(this.sent[at]!, terms, reply.digests[offset]!);
         this.done[at] = true;
-        this.answered++;
+        this.finished++;
       });
       this.ms += reply.ms;
       this.settle();
     });
-    const stop = () => {
-      this.failed = true;
-      this.settle();
-    };
-    this.worker.on('error', stop);
-    this.worker.on('exit', stop);
+    // 'exit' follows 'error' once the thread's replies so far have been delivered: only
+    // then is nothing more to come.
+    this.worker.on('error', (error) => {
+      if (process.env['BROADSHEET_DEBUG_BOOT']) console.error('broadsheet: the finishing thread failed, finishing on the main thread:', error);
+    });
+    this.worker.on('exit', () => this.stop());
+    // A reply that cannot be read would never be counted: give up on the thread.
+    this.worker.on('messageerror', () => this.stop());
   }
 
   /** Queues a freshly parsed article; its record and digest are set on it by `finish`. */
@@ -71,20 +77,25 @@ export class FinishingThread {
    */
   async finish(): Promise<number> {
     this.send();
-    if (this.answered < this.sent.length && !this.failed) {
+    if (this.finished < this.sent.length && !this.failed) {
       // While waiting, the thread is what keeps the process alive.
       this.worker.ref();
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    for (let at = 0; at < this.sent.length; at++) {
-      if (!this.done[at]) finishArticle({ article: this.sent[at], diagnostics: [] });
-    }
     this.close();
-    return this.answered;
+    const start = performance.now();
+    for (let at = 0; at < this.sent.length; at++) {
+      if (this.done[at]) continue;
+      finishArticle({ article: this.sent[at], diagnostics: [] });
+      this.done[at] = true;
+    }
+    this.ms += performance.now() - start;
+    return this.finished;
   }
 
   /** Stops the thread (unref'd, it never holds the process open, but a dev session lives on). */
   close(): void {
+    this.closed = true;
     void this.worker.terminate();
   }
 
@@ -93,12 +104,17 @@ export class FinishingThread {
     const request: FinishRequest = { first: this.sent.length, articles: this.batch };
     this.sent.push(...this.batch);
     this.batch = [];
-    if (this.failed) return;
+    if (this.failed || this.closed) return;
     this.worker.postMessage(request);
   }
 
+  private stop(): void {
+    this.failed = true;
+    this.settle();
+  }
+
   private settle(): void {
-    if ((this.failed || this.answered === this.sent.length) && this.batch.length === 0) {
+    if ((this.failed || this.finished === this.sent.length) && this.batch.length === 0) {
       this.wake?.();
       this.wake = undefined;
     }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { build } from '../../src/build.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ContentErrors, Diagnostics } from '../../src/errors.ts';
@@ -66,15 +66,17 @@ describe('parse pool', () => {
     const config = loadConfig(SAMPLE, {}, new Diagnostics());
     const sources = await loadSources(SAMPLE);
     const expected = (await parseAll(sources, config, { workers: 0, displayPath: (file) => file, finishingThread: false })).articles;
-    for (const stopAfter of [0, 64]) {
+    for (const answeredFirst of [false, true]) {
       const thread = new FinishingThread();
       const articles = sources.flatMap((source) => parseArticle(source, config, source.path).article ?? []);
-      articles.forEach((article, index) => {
-        if (index === stopAfter) thread.close();
-        thread.add(article);
-      });
+      expect(articles.length).toBeGreaterThan(64);
+      // One full batch goes out; then the thread stops before its first reply, or after it.
+      for (const article of articles.slice(0, 64)) thread.add(article);
+      if (answeredFirst) await vi.waitFor(() => expect(thread.finished).toBe(64), { timeout: 20_000 });
+      thread.close();
+      for (const article of articles.slice(64)) thread.add(article);
       const onThread = await thread.finish();
-      expect(onThread, `stopped after ${stopAfter}`).toBeLessThan(articles.length);
+      expect(onThread).toBe(answeredFirst ? 64 : 0);
       expect(articles).toEqual(expected);
     }
   }, 60_000);
