@@ -90,8 +90,12 @@ async function bundleFor(entry) {
   const startedAtOnDisk = fileSystemNow() - (Date.now() - startedAt);
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const absolute = path.resolve(ROOT, file);
-    return [absolute, hashOf(absolute), trustedStatKeyOf(absolute, startedAtOnDisk)];
+    // What load-modules read is what was bundled: its hash and the stat taken before
+    // reading. A file esbuild read itself (JSON) is hashed now.
+    const read = loaded.get(absolute) ?? { hash: hashOf(absolute), stat: statSync(absolute) };
+    return [absolute, read.hash, trustedStatKey(read.stat, startedAtOnDisk)];
   });
+  loaded.clear();
   const outputsHash = createHash('sha256');
   for (const file of result.outputFiles) outputsHash.update(file.path).update(file.contents);
   const folder = `${key}-${outputsHash.digest('hex').slice(0, 12)}`;
@@ -150,8 +154,7 @@ function statKeyOf(file) {
 const TRUSTED_AGE_MS = 2000;
 
 /** The stat key recorded for an input, or null when its stat cannot stand for its content. */
-function trustedStatKeyOf(file, startedAt) {
-  const stat = statSync(file);
+function trustedStatKey(stat, startedAt) {
   return startedAt - Math.max(stat.mtimeMs, stat.ctimeMs) > TRUSTED_AGE_MS ? statKey(stat) : null;
 }
 
@@ -246,22 +249,28 @@ const externalPackages = {
   },
 };
 
+/** Each source file as load-modules read it for the bundle being made: its content hash and the stat taken before reading. */
+const loaded = new Map();
+
 /**
  * Each module keeps its own import.meta.url and CommonJS __dirname (the bundle's would
- * point into the cache), and the fixed dependency files get their fixes.
+ * point into the cache), and the fixed dependency files get their fixes. Every file is
+ * handed to esbuild as read here, so that the manifest's hash is of the bytes bundled
+ * (a file saved while esbuild ran would otherwise be recorded as its new self).
  */
 const loadModules = {
   name: 'load-modules',
   setup(build) {
     build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-      let text = readFileSync(args.path, 'utf8');
-      let changed = false;
+      const stat = statSync(args.path);
+      const bytes = readFileSync(args.path);
+      loaded.set(args.path, { hash: createHash('sha256').update(bytes).digest('hex'), stat });
+      let text = bytes.toString('utf8');
       const posixPath = args.path.split(path.sep).join('/');
       for (const fix of DEPENDENCY_FIXES) {
         if (!posixPath.endsWith(`/node_modules/${fix.file}`)) continue;
         if (text.split(fix.find).length - 1 === fix.times && (fix.requires === undefined || text.includes(fix.requires))) {
           text = text.split(fix.find).join(fix.replace);
-          changed = true;
         } else if (process.env.BROADSHEET_DEBUG_BOOT) console.error(`broadsheet: ${fix.file} has changed; its performance fix is skipped`);
       }
       if (text.includes('import.meta')) {
@@ -269,14 +278,12 @@ const loadModules = {
           .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
           .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)))
           .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-        changed = true;
       }
       // Only where the names are Node's: a file that declares its own keeps it.
       if (posixPath.includes('/node_modules/') && /\b__(dirname|filename)\b/.test(text) && !/\b(?:var|let|const|function)\s+__(?:dirname|filename)\b|[(,]\s*__(?:dirname|filename)\s*[,)=]/.test(text)) {
         text = text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))).replace(/\b__filename\b/g, JSON.stringify(args.path));
-        changed = true;
       }
-      return changed ? { contents: text, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' } : undefined;
+      return { contents: text, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
     });
   },
 };
