@@ -9,6 +9,7 @@
 // (ties: the first in code-point order). Two different names whose slugs meet get
 // -2, -3... in key order, so the scheme stays deterministic.
 import { compareText } from '../errors.ts';
+import { foldName } from './text.ts';
 import { slugFromText } from '../slug.ts';
 import type { Article } from '../types.ts';
 
@@ -47,9 +48,6 @@ export interface Listings {
   sourceByKey: Map<string, Group>;
 }
 
-export function foldName(name: string): string {
-  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
-}
 
 /** `articles` newest first; `yearMonthOf` gives the archive year and month of an article. */
 export function computeListings(articles: readonly Article[], yearMonthOf: (article: Article) => { year: number; month: number }): Listings {

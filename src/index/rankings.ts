@@ -17,7 +17,7 @@
 // - Rankings rank what they are given: drafts and scheduled articles are the caller's
 //   to leave out. Only headlines look at `now`, through their window.
 // - The instant a day's row stands for, and the windows: rankings-scores.ts.
-import { foldName } from './listings.ts';
+import { foldName } from './text.ts';
 import type { Config, ListLengths } from '../config.ts';
 import { compareText } from '../errors.ts';
 import { HOUR_MS } from '../time.ts';

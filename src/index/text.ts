@@ -335,3 +335,26 @@ const ENGLISH_STOP = new Set(
     'percent year years quarter first second third fourth last next week month months rose fell rise fall higher lower ' +
     'expected expects expect reported analysts analyst showed shows billion million').split(' '),
 );
+
+/**
+ * A name as every listing and ranking compares it: compatibility forms (full-width
+ * letters), surrounding and repeated spaces, and case folded. Names repeat across
+ * thousands of articles (a tag, an author, a section), so each is folded once.
+ */
+export function foldName(name: string): string {
+  return remembered(foldedNames, name, (text) => text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase());
+}
+
+const foldedNames = new Map<string, string>();
+/** A memo of names outgrows any archive's distinct names only if fed unbounded text: then it starts again. */
+const MAX_REMEMBERED = 100_000;
+
+/** `make(text)`, kept in `memo` (pure functions of a string only). */
+export function remembered(memo: Map<string, string>, text: string, make: (text: string) => string): string {
+  let value = memo.get(text);
+  if (value === undefined) {
+    if (memo.size >= MAX_REMEMBERED) memo.clear();
+    memo.set(text, (value = make(text)));
+  }
+  return value;
+}

@@ -1,6 +1,7 @@
 // The article page and the redirect pages of its old URLs.
 import { localParts, pad } from '../time.ts';
 import type { Article, PageSpec } from '../types.ts';
+import { foldName } from '../index/text.ts';
 import type { RenderContext } from './pages.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import type { Labels } from './labels.ts';
@@ -40,7 +41,7 @@ function articlePageInputs(context: RenderContext, article: Article): ArticlePag
   const { site, config, labels } = context;
   const listings = site.listings;
   const group = listings.categoryOf.get(article.slug);
-  const slugOf = (name: string, byKey: Map<string, { slug: string }>) => byKey.get(name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase())?.slug;
+  const slugOf = (name: string, byKey: Map<string, { slug: string }>) => byKey.get(foldName(name))?.slug;
   const siblings = group?.articles;
   const index = listings.positionInCategory.get(article.slug) ?? -1;
   // Category lists are newest first: the previous (older) story follows in the list.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { foldToSimplified, normalizeTicker, stripReadings, tokenize } from '../../src/index/text.ts';
+import { foldName, foldToSimplified, normalizeTicker, remembered, stripReadings, tokenize } from '../../src/index/text.ts';
 
 const REFERENCE = readFileSync(new URL('../fixtures/seed/reference-page.txt', import.meta.url), 'utf8');
 /** Latin letters with pinyin tone marks, or a bare pinyin syllable: what a reading leaves behind. */
@@ -77,5 +77,24 @@ describe('tokenize', () => {
     expect(words).toContain('发布');
     expect(words).toContain('年报');
     expect(words.every((w) => !/\s/.test(w))).toBe(true);
+  });
+});
+
+describe('foldName', () => {
+  it('folds width, spacing and case, the same whether remembered or not, past its memo\'s bound too', () => {
+    const plain = (name: string) => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+    const names = ['ＡＩ', ' ai ', 'Ping  An\tBank', '招商银行', '招商 銀行', 'Ⅻ', 'ﬁnance'];
+    for (const name of [...names, ...names]) expect(foldName(name)).toBe(plain(name));
+    expect(foldName('ＡＩ')).toBe(foldName('ai'));
+    // A memo fed more distinct names than it keeps starts again, and stays right.
+    const memo = new Map<string, string>();
+    let made = 0;
+    const make = (text: string) => (made++, plain(text));
+    for (let i = 0; i < 100_005; i++) expect(remembered(memo, `Tag ${i}`, make)).toBe(`tag ${i}`);
+    expect(memo.size).toBeLessThanOrEqual(100_000);
+    expect(remembered(memo, 'Tag 100004', make)).toBe('tag 100004');
+    expect(made).toBe(100_005);
+    expect(remembered(memo, 'Tag 0', make)).toBe('tag 0');
+    expect(made).toBe(100_006);
   });
 });

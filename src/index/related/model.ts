@@ -11,7 +11,7 @@
 import type { Article } from '../../types.ts';
 import type { RelatedSettings } from '../../config.ts';
 import { compareText } from '../../errors.ts';
-import { foldToSimplified, normalizeTicker } from '../text.ts';
+import { foldName, foldToSimplified, normalizeTicker, remembered } from '../text.ts';
 import { FeatureLists, LabelSets } from './buffers.ts';
 import { TermCounter, TermMemo, type DocTermCounts } from './counts.ts';
 import { recordedTerms } from './terms.ts';
@@ -67,8 +67,10 @@ export interface RelatedModel {
 
 /** Tags, categories and names meet across case, width and script. */
 export function normalizeLabel(label: string): string {
-  return foldToSimplified(label.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase());
+  return remembered(normalizedLabels, label, (name) => foldToSimplified(foldName(name)));
 }
+
+const normalizedLabels = new Map<string, string>();
 
 /**
  * `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path.
