@@ -42,6 +42,7 @@ import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
+import { withTokens } from './render/shared-view.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** An article store's name, this layout's or an earlier one's (a folder). */
@@ -421,7 +422,7 @@ export function pageFingerprint(renderKeyValue: string, page: PageSpec): string 
   // Hashed as UTF-16, the way the string is held: for Chinese pages, encoding ~10 KB
   // of JSON to UTF-8 first cost more than the hash itself.
   const hashed = page.fingerprintInputs === undefined ? page.data : page.fingerprintInputs;
-  return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(hashed), 'utf16le').digest('hex');
+  return createHash('sha256').update(renderKeyValue).update('\0').update(page.template).update('\0').update(JSON.stringify(withTokens(hashed)), 'utf16le').digest('hex');
 }
 
 /** A made page's fingerprint (a feed, a child sitemap): what it is made from, and the tool that makes it. */

@@ -49,6 +49,25 @@ export function sharedView<T extends object>(view: T): T {
   return view;
 }
 
+/**
+ * `value` with every shared view in it replaced by its token, as JSON.stringify would
+ * put it: the JSON text is the same, made without V8 calling a toJSON method for each
+ * view (its slow path: ~1 µs a call, ~20 calls on a listing page's fingerprint). Other
+ * objects with a toJSON of their own and non-plain objects are left as they are.
+ */
+export function withTokens(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (toJSON === sharedToken) return sharedToken.call(value);
+  if (toJSON !== undefined) return value;
+  if (Array.isArray(value)) return value.map(withTokens);
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = withTokens((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
 export function isSharedView(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { toJSON?: unknown }).toJSON === sharedToken;
 }

@@ -1,6 +1,10 @@
 // Shared views stand as one token in page fingerprints; the token must follow their content.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isSharedView, sharedView } from '../../src/render/shared-view.ts';
+import { build } from '../../src/build.ts';
+import { sitePages } from '../../src/render/pages.ts';
+import { isSharedView, sharedView, withTokens } from '../../src/render/shared-view.ts';
+import { NOW } from '../helpers.ts';
 
 describe('shared views', () => {
   it('serialize as a token that changes with their fields, nested shared views included', () => {
@@ -32,5 +36,26 @@ describe('shared views', () => {
     expect(isSharedView(view)).toBe(true);
     expect(isSharedView({ a: 1 })).toBe(false);
     expect(isSharedView(undefined)).toBe(false);
+  });
+
+  it('give the same JSON with their tokens put in place first (withTokens), for any value and every page of the sample site', async () => {
+    const item = (title: string) => sharedView({ href: '/a/', text: title, title });
+    const column = sharedView(Array.from({ length: 40 }, (_, i) => ({ href: `/${i}/`, items: [item(`标题${i}`)] })));
+    const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const values: unknown[] = [
+      { a: item('甲'), b: [item('乙'), undefined, null, 2, 'x'], c: undefined, d: { e: column, f: new Date(0), g: new Map([[1, 2]]) } },
+      [column, [item('丙'), { nested: item('丁') }]],
+      sparse, 'plain', 3, null, { toJSON: () => 'own' }, Object.assign(Object.create(null), { k: item('戊') }),
+    ];
+    for (const value of values) expect(JSON.stringify(withTokens(value))).toBe(JSON.stringify(value));
+    const { site } = await build({ contentDir: fileURLToPath(new URL('../../content/', import.meta.url)), outDir: '', now: NOW, render: false, search: false });
+    let compared = 0;
+    for (const page of sitePages(site!, { files: new Map(), cssHref: '/assets/style.css' })) {
+      if (!('template' in page)) continue;
+      const inputs = page.fingerprintInputs === undefined ? page.data : page.fingerprintInputs;
+      expect(JSON.stringify(withTokens(inputs)), page.path).toBe(JSON.stringify(inputs));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });
