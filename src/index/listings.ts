@@ -48,7 +48,6 @@ export interface Listings {
   sourceByKey: Map<string, Group>;
 }
 
-
 /** `articles` newest first; `yearMonthOf` gives the archive year and month of an article. */
 export function computeListings(articles: readonly Article[], yearMonthOf: (article: Article) => { year: number; month: number }): Listings {
   const categories = new GroupBuilder('category');

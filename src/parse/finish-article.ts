@@ -13,8 +13,16 @@ import type { ParseResult } from './article.ts';
  */
 export function finishArticle(result: ParseResult): ParseResult {
   const article = result.article;
-  if (article) applyFinish(article, recordTerms(article), articleDigest(article));
+  if (article) {
+    const { terms, digest } = finishedParts(article);
+    applyFinish(article, terms, digest);
+  }
   return result;
+}
+
+/** What finishing makes of an article, without setting it (the finishing thread sends it back). */
+export function finishedParts(article: Article): { terms: string | undefined; digest: string } {
+  return { terms: recordTerms(article), digest: articleDigest(article) };
 }
 
 /** Sets what finishArticle made (here or on another thread of the same article). */
