@@ -15,6 +15,7 @@ import rehypeStringify from 'rehype-stringify';
 import type { Root as HastRoot, Element, ElementContent, RootContent } from 'hast';
 import type { Language } from '../config.ts';
 import { gfmFeaturesOf, remarkGfmFeatures, type GfmFeature } from './markdown-gfm.ts';
+import { parseWithProseBlocks } from './markdown-prose.ts';
 
 export interface RenderedMarkdown {
   html: string;
@@ -110,7 +111,8 @@ export function renderMarkdownAs(markdown: string, language: Language, basePath:
     processors.set(key, processor);
   }
   // The source goes along as the file so rehypeRawWhenNeeded can look for `<` in it.
-  const tree = processor.runSync(processor.parse(markdown), markdown) as HastRoot;
+  const parser = processor;
+  const tree = processor.runSync(parseWithProseBlocks(markdown, (text) => parser.parse(text)), markdown) as HastRoot;
   const survey = surveyTree(tree, basePath);
   slugHeadings(survey);
   followClobberedIds(survey);

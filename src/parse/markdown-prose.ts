@@ -1,0 +1,147 @@
+// Most of a news story is plain prose: paragraphs of words and punctuation, and
+// headings like `## 市场反应`. micromark reads those a character at a time through its
+// state machines, ~85% of the Markdown time of the standard benchmark's articles. A
+// block whose every character is inert (none that starts or ends any construct, see
+// INERT_LINE) parses to one paragraph (or heading) holding one text node, whatever
+// surrounds it, so this module builds those nodes itself and hands micromark only the
+// stretches in between, each parsed alone and moved to its place.
+//
+// That is sound only where no construct spans into or out of a prose block:
+// - a block counts only if every line of it, up to a blank line or a heading, is inert:
+//   an inert line cannot start a list, quote, table or setext underline, nor continue
+//   one lazily, since it follows a blank line, a heading or another inert line;
+// - documents with fenced code, the HTML blocks that run past blank lines (`<pre`,
+//   `<script`, `<style`, `<textarea`, `<!`, `<?`) or a definition (`]:`, links and
+//   footnotes refer to one from anywhere) are parsed whole by micromark;
+// - a heading counts only after a blank line, another such heading or a prose block
+//   (anything else could be an HTML block it belongs to).
+// The trees are the ones micromark builds for the whole document, positions included:
+// test/parse/markdown-prose.test.ts compares them on random documents.
+import type { Heading, Paragraph, Root, RootContent, Text } from 'mdast';
+import type { Point, Position } from 'unist';
+
+/**
+ * A line that can only be paragraph text: no leading or trailing whitespace, no
+ * character that opens any inline construct (emphasis, code, links, HTML, entities,
+ * escapes, GFM strikethrough, tables, footnotes and autolink literals' triggers), none
+ * that starts a block (lists, quotes, headings, breaks, tables' delimiter rows), and
+ * no control characters (tabs, NUL, CR).
+ */
+const INERT_LINE = /^(?![#>*+\-=_:~|`<[\s]|\d{1,9}[.)])(?!.*(?:www|https?:))[^\\`*_[\]<&~|@\x00-\x1f]*(?<!\s)$/i;
+/** An ATX heading whose text is inert and holds no `#` (a closing sequence is not text). */
+const INERT_HEADING = /^(#{1,6}) (?!\s)(?!.*(?:www|https?:))[^\\`*_[\]<&~|@#\x00-\x1f]+(?<!\s)$/i;
+const BLANK_LINE = /^[ \t]*$/;
+/** What makes a document unsafe to cut into pieces (see the top of this file). */
+const SPANS_BLOCKS = /```|~~~|\]:|<(?:pre|script|style|textarea|[!?])/i;
+
+/** A stretch that micromark parses: [first line, last line], both inclusive. */
+interface Stretch {
+  first: number;
+  last: number;
+}
+
+/**
+ * The mdast tree of `markdown`, as `parse` gives it, with prose blocks built here.
+ * `parse` is the document's processor's parser (its GFM extensions included).
+ */
+export function parseWithProseBlocks(markdown: string, parse: (markdown: string) => Root): Root {
+  // micromark drops a byte order mark at the start of what it is given: keep it out of the pieces.
+  if (markdown.includes('\r') || markdown.includes('\uFEFF') || SPANS_BLOCKS.test(markdown)) return parse(markdown);
+  const lines = markdown.split('\n');
+  const lineStarts = new Array<number>(lines.length);
+  for (let i = 0, offset = 0; i < lines.length; i++) {
+    lineStarts[i] = offset;
+    offset += lines[i]!.length + 1;
+  }
+  const children: RootContent[] = [];
+  let built = 0;
+  let pending: Stretch | undefined;
+  const flush = (): void => {
+    if (!pending) return;
+    for (const node of parseStretch(markdown, lines, lineStarts, pending, parse)) children.push(node);
+    pending = undefined;
+  };
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    if (BLANK_LINE.test(line)) {
+      // Blank lines go with the stretch before them: indented code ends after its
+      // whitespace-only lines, in micromark's positions.
+      if (pending) pending.last = i;
+      i++;
+      continue;
+    }
+    // Here the line before is blank, an inert heading or the end of a prose block.
+    const heading = INERT_HEADING.exec(line);
+    if (heading) {
+      flush();
+      children.push(headingNode(heading[1]!.length, line, i, lineStarts[i]!));
+      built++;
+      i++;
+      continue;
+    }
+    let end = i;
+    let inert = true;
+    while (end < lines.length && !BLANK_LINE.test(lines[end]!)) {
+      // A heading ends a paragraph; after anything else it may belong to what precedes.
+      if (inert && end > i && INERT_HEADING.test(lines[end]!)) break;
+      if (inert && !INERT_LINE.test(lines[end]!)) inert = false;
+      end++;
+    }
+    if (inert) {
+      flush();
+      children.push(paragraphNode(lines, i, end - 1, lineStarts));
+      built++;
+    } else if (pending) pending.last = end - 1;
+    else pending = { first: i, last: end - 1 };
+    i = end;
+  }
+  if (built === 0) return parse(markdown);
+  flush();
+  return { type: 'root', children, position: { start: { line: 1, column: 1, offset: 0 }, end: endPoint(lines, lineStarts) } };
+}
+
+function paragraphNode(lines: readonly string[], first: number, last: number, lineStarts: readonly number[]): Paragraph {
+  const start = lineStarts[first]!;
+  const end = lineStarts[last]! + lines[last]!.length;
+  const position = (): Position => ({
+    start: { line: first + 1, column: 1, offset: start },
+    end: { line: last + 1, column: lines[last]!.length + 1, offset: end },
+  });
+  const text: Text = { type: 'text', value: lines.slice(first, last + 1).join('\n'), position: position() };
+  return { type: 'paragraph', children: [text], position: position() };
+}
+
+function headingNode(depth: number, line: string, index: number, lineStart: number): Heading {
+  const end = (): Point => ({ line: index + 1, column: line.length + 1, offset: lineStart + line.length });
+  const text: Text = {
+    type: 'text',
+    value: line.slice(depth + 1),
+    position: { start: { line: index + 1, column: depth + 2, offset: lineStart + depth + 1 }, end: end() },
+  };
+  return { type: 'heading', depth: depth as Heading['depth'], children: [text], position: { start: { line: index + 1, column: 1, offset: lineStart }, end: end() } };
+}
+
+function endPoint(lines: readonly string[], lineStarts: readonly number[]): Point {
+  const last = lines.length - 1;
+  return { line: lines.length, column: lines[last]!.length + 1, offset: lineStarts[last]! + lines[last]!.length };
+}
+
+/** The stretch parsed alone (it starts where a block may start), its positions moved to where it sits. */
+function parseStretch(markdown: string, lines: readonly string[], lineStarts: readonly number[], stretch: Stretch, parse: (markdown: string) => Root): RootContent[] {
+  const offset = lineStarts[stretch.first]!;
+  const tree = parse(markdown.slice(offset, lineStarts[stretch.last]! + lines[stretch.last]!.length));
+  for (const node of tree.children) movePositions(node, stretch.first, offset);
+  return tree.children;
+}
+
+function movePositions(node: RootContent, lines: number, offset: number): void {
+  const position = node.position;
+  // New points: a parser may share point objects between nodes.
+  if (position) node.position = { start: movePoint(position.start, lines, offset), end: movePoint(position.end, lines, offset) };
+  if ('children' in node) for (const child of node.children) movePositions(child, lines, offset);
+}
+
+function movePoint(point: Point, lines: number, offset: number): Point {
+  return { line: point.line + lines, column: point.column, offset: point.offset === undefined ? undefined : point.offset + offset } as Point;
+}
