@@ -18,9 +18,23 @@ const gfm = unified().use(remarkParse).use(remarkGfm).freeze();
 /** Lines the fast path takes, and every kind of line it must leave to micromark or that changes what a neighbour is. */
 const INERT = [
   'Lorem ipsum dolor sit amet, consectetur adipiscing elit.', '招商银行表示，净利润同比增长12.5%。', '「繁體」與简体混排：A股、港股 (HK) 100% !', 'emoji 😀 and 𠀋 astral',
-  'x', '2024年营收', '12345678901. not a list', 'a > b = c - d + e', 'price $5 {x} ^y', 'trailing hash #', '## 市场反应', '# Title', '###### six', 'one. two.'];
+  'x', '2024年营收', '12345678901. not a list', 'a > b = c - d + e', 'price $5 {x} ^y', 'trailing hash #', '## 市场反应', '# Title', '###### six', 'one. two.',
+  // one bold run, taken when it starts and ends with a letter or digit
+  '**招商银行表示**净利润增长。', '**Bold** lead', 'mid **bold** text', '**粗体**', 'a**b**c', 'end **bold 2**',
+  // one link to a site path
+  '据报道 [相关报道](/2019/05/a000123/)', '[Read more](/x/) here', 'a[b](/c?d=1#e)f', '[x](/)',
+  // tight bullet lists of inert items
+  '- 第一项。', '- item two', '- x'];
+/** Found by the pieces test: `- ` with nothing after it is an empty item, and its list takes the next lines. */
+const NEAR_LISTS = ['- ', '-', '-  two spaces', '* star', '- [ ] task', '- **bold**', '- # heading', '  - indented'];
+/** Bold the fast path must leave to micromark, or that micromark does not make bold. */
+const NEAR_BOLD = ['**1. x**', '**a** and **b**', '** spaced **', '**。punct**', '**x。**', '**x**。', '**a*b**', '***x***', '**x*', '*x**', '**_x_**', '**x** *y*',
+  '![img](/i.png)', '[ spaced ](/x/)', '[^1](/x/)', '[a](/b c)', '[a](https://x.y/)', '[a](/b) [c](/d)', '**a** [b](/c)', '[a](</b>)', '[a](/b "t")', '[a]( /b)',
+  '[[a]](/b)', '[a](/b(c))', '[`a`](/b)', '[a](/b)\\', '[a](/b&amp;)'];
 const LINES = [
   ...INERT,
+  ...NEAR_BOLD,
+  ...NEAR_LISTS,
   // headings fast only in some places, or never
   '####### seven', '#no-space', '## ', '##  two spaces', '## closed ##', '## trailing ', '## **bold**', '## www.example.com',
   // near misses of inert prose
@@ -76,7 +90,7 @@ describe('prose blocks built without micromark', () => {
   // Characters rather than lines: near misses inside lines, blank lines of spaces and tabs.
   it('gives micromark’s tree for random strings of Markdown pieces', () => {
     const pieces = ['\n', '\n', '\n\n', '\n \n', '\n\t\n', ' ', '  ', '    ', '\t', '-', '---', ':-', '*', '**', '_', '#', '## ', '> ', '`', '[', ']',
-      '(', ')', '!', '<', '>', '<b>', '<div>', '1. ', '- ', '=', '.', '^', 'ww', 'w.', 'htt', 'p:', 'a', 'word', 'Lorem ipsum', '中文', '。', '"', '0',
+      '(', ')', '!', '<', '>', '<b>', '<div>', '[a](/b)', '](/', '(/x)', '1. ', '- ', '=', '.', '^', 'ww', 'w.', 'htt', 'p:', 'a', 'word', 'Lorem ipsum', '中文', '。', '"', '0',
       '[^', '&', '@', '~', '|', '\\', '\u3000', '😀'];
     const rnd = random(5);
     let builtSome = 0;
@@ -91,7 +105,7 @@ describe('prose blocks built without micromark', () => {
   }, 60_000);
 
   it('builds a document of paragraphs and headings entirely itself', () => {
-    const doc = '## 市场反应\n\n第一段。\n第二行\n\nSecond paragraph.\n## Next\nText right after.\n';
+    const doc = '## 市场反应\n\n**第一段**开头。\n第二行\n\nSecond **bold** paragraph.\n## Next\nText right after, [a link](/2024/03/x/).\n\n- 一\n- 二\n';
     let parses = 0;
     const tree = parseWithProseBlocks(doc, (text) => {
       parses++;
@@ -99,7 +113,7 @@ describe('prose blocks built without micromark', () => {
     });
     expect(parses).toBe(0);
     expect(JSON.stringify(tree)).toBe(JSON.stringify(commonMark.parse(doc)));
-    expect(tree.children.map((node) => node.type)).toEqual(['heading', 'paragraph', 'paragraph', 'heading', 'paragraph']);
+    expect(tree.children.map((node) => node.type)).toEqual(['heading', 'paragraph', 'paragraph', 'heading', 'paragraph', 'list']);
   });
 
   it('leaves documents whose constructs can span blocks to micromark whole', () => {
