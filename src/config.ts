@@ -263,7 +263,16 @@ export function normalizeBaseUrl(value: string): string | undefined {
   return url.href;
 }
 
+/**
+ * Canonical IANA names, for the common case: the first Intl.DateTimeFormat of a process
+ * loads ICU's calendar data (~10 ms, a tenth of a build that finds nothing changed),
+ * which the list does not. Aliases and other spellings are still asked of Intl.
+ */
+let canonicalZones: ReadonlySet<string> | undefined;
+
 function isTimeZone(zone: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;

@@ -2,7 +2,12 @@
 // transitions included (DST, Shanghai's 1940s and 1986-91 summer time, Samoa's
 // skipped day, Lord Howe's half-hour shift, Kathmandu's +05:45).
 import { describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { isoInZone, localParts, offsetByParts, zoneNameOffset } from '../src/time.ts';
+import { loadConfig } from '../src/config.ts';
+import { Diagnostics } from '../src/errors.ts';
+import { tempDir } from './helpers.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -61,5 +66,18 @@ describe('zone offsets from the zone name', () => {
       }
     }
     expect(compared).toBeGreaterThan(20_000);
+  });
+});
+
+describe('site time zones', () => {
+  // Canonical names are looked up in Intl's list; other spellings Intl accepts must still pass.
+  it('accepts canonical zones, aliases and other spellings Intl accepts, and only those', async () => {
+    for (const [zone, accepted] of [['Asia/Shanghai', true], ['Asia/Hong_Kong', true], ['UTC', true], ['Asia/Calcutta', true], ['asia/shanghai', true], ['Mars/Olympus', false]] as const) {
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'site.yaml'), `timezone: "${zone}"\n`);
+      const diagnostics = new Diagnostics();
+      loadConfig(dir, {}, diagnostics);
+      expect(diagnostics.items.some((d) => d.message.includes('time zone')), zone).toBe(!accepted);
+    }
   });
 });
