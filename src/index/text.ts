@@ -16,7 +16,16 @@
 // Before scanning, text is NFKC-normalized (full-width ＡＡＰＬ２０２５ -> AAPL2025),
 // stripped of bracketed pinyin readings (消費(fèi) -> 消費), and folded to Simplified
 // with OpenCC's t2s tables, so that 發展 and 发展 are one term.
-import OpenCC from 'opencc-js/t2cn';
+import { createRequire } from 'node:module';
+
+/**
+ * opencc-js's tables are ~200 KB of code, ~10 ms to load: every build paid it at start,
+ * also one that ends because nothing changed, and an English archive never uses them.
+ * They are required on first use (its CommonJS build: the same tables; a require
+ * through createRequire stays a require in the bundle, resolved from node_modules).
+ */
+const requireFromHere = createRequire(import.meta.url);
+const loadOpenCC = (): typeof import('opencc-js/t2cn').default => requireFromHere('opencc-js/t2cn');
 
 export interface TokenizeOptions {
   /** How a CJK run is cut: 'bigram' (default: as good, and 5-17x faster) or 'word' (Intl.Segmenter). */
@@ -182,7 +191,7 @@ export function foldToSimplified(text: string): string {
   if (!traditionalFlags) {
     // Only these ranges are ever flagged: an English archive never builds the table.
     if (!IN_HAN_BLOCKS.test(text)) return text;
-    const convert = OpenCC.Converter({ from: 't', to: 'cn' });
+    const convert = loadOpenCC().Converter({ from: 't', to: 'cn' });
     t2s = convert;
     traditionalFlags = new Uint8Array(0x10000);
     // One call for all ~28,000 characters, a line each (no dictionary entry holds a line
