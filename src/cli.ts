@@ -5,8 +5,6 @@ import { build, type BuildResult } from './build.ts';
 import { loadConfig } from './config.ts';
 import { ContentErrors, Diagnostics, formatDiagnostic, UsageError, type Diagnostic } from './errors.ts';
 import { readDate } from './parse/fields.ts';
-import { createArticle } from './new.ts';
-import { explainCommand } from './explain.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_CONTENT = 1;
@@ -71,16 +69,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   const verbose = flags['verbose'] === true;
   try {
-    const now = buildTime(flags['now'] as string | undefined, io.env, flags['content'] as string);
+    const now = await buildTime(flags['now'] as string | undefined, io.env, flags['content'] as string);
     switch (command) {
       case 'build':
       case 'check':
         if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
         return await runBuild(command, flags, now, io);
+      // Loaded only for their commands, as `dev` is below: a build never pays for them.
       case 'new':
-        return await createArticle(parsed.positionals, flags, now, io);
+        return await (await import('./new.ts')).createArticle(parsed.positionals, flags, now, io);
       case 'related':
-        return await explainCommand(parsed.positionals, flags, now, io);
+        return await (await import('./explain.ts')).explainCommand(parsed.positionals, flags, now, io);
       case 'dev': {
         // Loaded only for `dev`: other commands never pay for chokidar and the server.
         const { devCommand } = await import('./dev/command.ts');
@@ -112,9 +111,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
  * date-time without one is wall-clock time in the site's time zone (site.yaml), so the
  * same command gives the same site on any machine. Impossible dates are refused.
  */
-export function buildTime(flag: string | undefined, env: NodeJS.ProcessEnv, contentDir = 'content'): number {
+export async function buildTime(flag: string | undefined, env: NodeJS.ProcessEnv, contentDir = 'content'): Promise<number> {
   if (flag !== undefined) {
-    const timeZone = loadConfig(contentDir, {}, new Diagnostics()).timezone;
+    const timeZone = (await loadConfig(contentDir, {}, new Diagnostics())).timezone;
     const parsed = readDate('--now', flag, timeZone);
     if (!parsed.ok) throw new UsageError(`--now "${flag}" is not a usable ISO-8601 date or date-time: ${parsed.message} (e.g. 2026-11-27T09:00:00+08:00)`);
     return parsed.value;

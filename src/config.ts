@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Diagnostics } from './errors.ts';
-import { isRecord, readYaml, type YamlValue } from './parse/yaml.ts';
+import { isRecord } from './parse/fields.ts';
+import type { YamlValue } from './parse/yaml.ts';
 
 export type Language = 'zh-CN' | 'en';
 
@@ -116,12 +117,15 @@ export interface ConfigOverrides {
 export const SITE_CONFIG_FILE = 'site.yaml';
 
 /** Reads content/site.yaml if present. Problems go to `diagnostics`; defaults fill the gaps. */
-export function loadConfig(contentDir: string, overrides: ConfigOverrides, diagnostics: Diagnostics): Config {
+export async function loadConfig(contentDir: string, overrides: ConfigOverrides, diagnostics: Diagnostics): Promise<Config> {
   const file = path.join(contentDir, SITE_CONFIG_FILE);
   let raw: YamlValue = null;
   const shown = path.relative(process.cwd(), file) || file;
   let keyLines = new Map<string, number>();
   if (existsSync(file)) {
+    // Loaded only for a site.yaml: with the slug library, the YAML parser is ~0.5 MB of
+    // code (~10 ms) that a build which ends early because nothing changed never needs.
+    const { readYaml } = await import('./parse/yaml.ts');
     const parsed = readYaml(readFileSync(file, 'utf8'));
     keyLines = parsed.keyLines;
     for (const problem of parsed.problems) {

@@ -15,7 +15,7 @@ export async function createArticle(positionals: string[], flags: Record<string,
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}" (quote a title that has spaces)`);
   const contentDir = flags['content'] as string;
   const diagnostics = new Diagnostics();
-  const config = loadConfig(contentDir, {}, diagnostics);
+  const config = await loadConfig(contentDir, {}, diagnostics);
   if (diagnostics.hasErrors) throw new ContentErrors(diagnostics.sorted());
 
   const local = localParts(now, config.timezone);

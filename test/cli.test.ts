@@ -64,10 +64,10 @@ describe('--now', () => {
   it('reads a time without offset in the site time zone, whatever the machine zone, and refuses impossible dates', async () => {
     const { buildTime } = await import('../src/cli.ts');
     const content = await writeArchive({ 'site.yaml': 'timezone: Asia/Shanghai\n' });
-    expect(buildTime('2026-11-27T06:00:00', {}, content)).toBe(Date.parse('2026-11-27T06:00:00+08:00'));
-    expect(buildTime('2026-11-27', {}, content)).toBe(Date.parse('2026-11-27T00:00:00+08:00'));
-    expect(buildTime('2026-11-27T06:00:00Z', {}, content)).toBe(Date.parse('2026-11-27T06:00:00Z'));
-    expect(() => buildTime('2026-02-30', {}, content)).toThrow(/not a real calendar day/);
-    expect(buildTime(undefined, { SOURCE_DATE_EPOCH: '1764201600' }, content)).toBe(1764201600000);
+    expect(await buildTime('2026-11-27T06:00:00', {}, content)).toBe(Date.parse('2026-11-27T06:00:00+08:00'));
+    expect(await buildTime('2026-11-27', {}, content)).toBe(Date.parse('2026-11-27T00:00:00+08:00'));
+    expect(await buildTime('2026-11-27T06:00:00Z', {}, content)).toBe(Date.parse('2026-11-27T06:00:00Z'));
+    await expect(buildTime('2026-02-30', {}, content)).rejects.toThrow(/not a real calendar day/);
+    expect(await buildTime(undefined, { SOURCE_DATE_EPOCH: '1764201600' }, content)).toBe(1764201600000);
   });
 });

@@ -76,7 +76,7 @@ describe('site time zones', () => {
       const dir = await tempDir();
       await writeFile(path.join(dir, 'site.yaml'), `timezone: "${zone}"\n`);
       const diagnostics = new Diagnostics();
-      loadConfig(dir, {}, diagnostics);
+      await loadConfig(dir, {}, diagnostics);
       expect(diagnostics.items.some((d) => d.message.includes('time zone')), zone).toBe(!accepted);
     }
   });

@@ -6,10 +6,10 @@ import { truncateToWidth } from '../render/width.ts';
 import { slugFromText, slugProblem } from '../slug.ts';
 import { localParts, pad } from '../time.ts';
 import type { Article, SourceFile } from '../types.ts';
-import { readBoolean, readDate, readNumber, readText, readTextList, type FieldResult } from './fields.ts';
+import { isRecord, readBoolean, readDate, readNumber, readText, readTextList, type FieldResult } from './fields.ts';
 import { reporterFor, splitFrontmatter } from './frontmatter.ts';
 import { containerDepth, MAX_NESTING, renderMarkdown } from './markdown.ts';
-import { isRecord, type YamlValue } from './yaml.ts';
+import type { YamlValue } from './yaml.ts';
 
 export const KNOWN_FIELDS = [
   'title', 'date', 'updated', 'slug', 'category', 'tags', 'authors', 'source', 'summary',

@@ -3,6 +3,11 @@
 import { isRealDate, zonedToEpoch } from '../time.ts';
 import type { YamlValue } from './yaml.ts';
 
+/** A YAML map (here, not in yaml.ts: site.yaml's reader needs this without the YAML parser). */
+export function isRecord(value: YamlValue | undefined): value is { [key: string]: YamlValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string; hint: string };
 
 const ok = <T>(value: T): FieldResult<T> => ({ ok: true, value });

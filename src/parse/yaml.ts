@@ -336,6 +336,3 @@ function firstLine(message: string): string {
   return line.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-export function isRecord(value: YamlValue | undefined): value is { [key: string]: YamlValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

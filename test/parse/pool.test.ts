@@ -37,7 +37,7 @@ describe('parse pool', () => {
   }, 60_000);
 
   it('records every article’s related-link tokens, the same on workers as on the main thread', async () => {
-    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const config = await loadConfig(SAMPLE, {}, new Diagnostics());
     const sources = await loadSources(SAMPLE);
     const articles = async (workers: number) => (await parseAll(sources, config, { workers, displayPath: (file) => file })).articles;
     const [inline, two] = await Promise.all([articles(0), articles(2)]);
@@ -52,7 +52,7 @@ describe('parse pool', () => {
   }, 60_000);
 
   it('finishes articles (token records, digests) the same on the finishing thread as on the main thread', async () => {
-    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const config = await loadConfig(SAMPLE, {}, new Diagnostics());
     const parse = async (finishingThread: boolean) => parseAll(await loadSources(SAMPLE), config, { workers: 0, displayPath: (file) => file, finishingThread });
     const [{ results: here, finishedOnThread: none }, { results: there, finishedOnThread }] = await Promise.all([parse(false), parse(true)]);
     const finished = here.flatMap((result) => (result.article ? [result.article] : []));
@@ -63,7 +63,7 @@ describe('parse pool', () => {
   }, 60_000);
 
   it('finishes on the main thread whatever a finishing thread that stops did not', async () => {
-    const config = loadConfig(SAMPLE, {}, new Diagnostics());
+    const config = await loadConfig(SAMPLE, {}, new Diagnostics());
     const sources = await loadSources(SAMPLE);
     const expected = (await parseAll(sources, config, { workers: 0, displayPath: (file) => file, finishingThread: false })).articles;
     for (const answeredFirst of [false, true]) {
