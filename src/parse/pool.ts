@@ -15,14 +15,17 @@ import { FinishingThread } from './finishing.ts';
 import { NO_BYTES } from '../load.ts';
 
 /**
- * Below this many bytes of sources a build parses on the main thread. Each worker
- * loads and compiles the Markdown stack anew, and on two cores two isolates warming
- * up at once slow each other: measured on a 2-core VM, two workers lost 0.4 s on
- * 4,000 standard files (4.4 MB), broke even on 4,000 Chinese articles (~8 MB of
- * Markdown) and won 1.4 s on 16,000 standard files (17.5 MB). The cost of parsing
- * follows the bytes, not the file count.
+ * Below this many bytes of sources a build parses on the main thread (with the
+ * finishing thread from 1,000 files). Each worker loads and compiles the Markdown
+ * stack anew, and on two cores two isolates warming up at once slow each other.
+ * Measured on a 2-core VM once prose skipped micromark (markdown-prose.ts), cold
+ * builds, main thread against two workers: 16,000 standard files (17.5 MB) 3.23-3.46
+ * against 3.60-3.75 s; 8,000 Chinese articles (18.9 MB) 4.82-4.97 against 4.78-5.13 s
+ * (parse 1.60-1.69 against 1.88-1.90 s); 20,000 Chinese (47 MB) 9.72-9.89 against
+ * 9.52-9.58 s. (With micromark reading everything, workers won from ~8 MB.) The cost
+ * of parsing follows the bytes, not the file count.
  */
-export const MIN_BYTES_FOR_WORKERS = 8_000_000;
+export const MIN_BYTES_FOR_WORKERS = 24_000_000;
 /** Parsing fewer files than this on the main thread, starting the finishing thread would cost more than it saves. */
 export const MIN_FILES_FOR_FINISHING_THREAD = 1_000;
 /**
