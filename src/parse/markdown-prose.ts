@@ -24,12 +24,16 @@ import type { Point, Position } from 'unist';
  * A line that can only be paragraph text: no leading or trailing whitespace, no
  * character that opens any inline construct (emphasis, code, links, HTML, entities,
  * escapes, GFM strikethrough, tables, footnotes and autolink literals' triggers), none
- * that starts a block (lists, quotes, headings, breaks, tables' delimiter rows), and
- * no control characters (tabs, NUL, CR).
+ * that starts a block (lists, quotes, headings, breaks, tables' delimiter rows), no
+ * control characters (tabs, NUL, CR), and no U+2028/U+2029: `.` stops at them, so the
+ * `www`/`http:` look-ahead would not see past one, while GFM's autolinks take them
+ * for whitespace before a URL (found by review: `a\u2028www.a.bc`).
+ * Only for CommonMark and GFM: a syntax extension with constructs of its own (math,
+ * directives, MDX) would make other characters active.
  */
-const INERT_LINE = /^(?![#>*+\-=_:~|`<[\s]|\d{1,9}[.)])(?!.*(?:www|https?:))[^\\`*_[\]<&~|@\x00-\x1f]*(?<!\s)$/i;
+const INERT_LINE = /^(?![#>*+\-=_:~|`<[\s]|\d{1,9}[.)])(?!.*(?:www|https?:))[^\\`*_[\]<&~|@\x00-\x1f\u2028\u2029]*(?<!\s)$/i;
 /** An ATX heading whose text is inert and holds no `#` (a closing sequence is not text). */
-const INERT_HEADING = /^(#{1,6}) (?!\s)(?!.*(?:www|https?:))[^\\`*_[\]<&~|@#\x00-\x1f]+(?<!\s)$/i;
+const INERT_HEADING = /^(#{1,6}) (?!\s)(?!.*(?:www|https?:))[^\\`*_[\]<&~|@#\x00-\x1f\u2028\u2029]+(?<!\s)$/i;
 const BLANK_LINE = /^[ \t]*$/;
 /** What makes a document unsafe to cut into pieces (see the top of this file). */
 const SPANS_BLOCKS = /```|~~~|\]:|<(?:pre|script|style|textarea|[!?])/i;
@@ -101,8 +105,6 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
   const children: RootContent[] = [];
   let built = 0;
   let pending: Stretch | undefined;
-  /** The last block made here is a list: a list right after it, blank lines between, would be its continuation. */
-  let afterList = false;
   const flush = (): void => {
     if (!pending) return;
     for (const node of parseStretch(markdown, lines, lineStarts, pending, parse)) children.push(node);
@@ -123,7 +125,6 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
     if (heading) {
       flush();
       children.push(headingNode(heading[1]!.length, line, i, lineStarts[i]!));
-      afterList = false;
       built++;
       i++;
       continue;
@@ -143,11 +144,9 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
     if (inert) {
       flush();
       children.push(paragraphNode(lines, i, end - 1, lineStarts, span));
-      afterList = false;
       built++;
-    } else if (!pending && !afterList && isTightList(lines, i, end)) {
+    } else if (!pending && isTightList(lines, i, end)) {
       children.push(listNode(lines, i, end - 1, lineStarts));
-      afterList = true;
       built++;
     } else if (pending) pending.last = end - 1;
     else pending = { first: i, last: end - 1 };
@@ -185,7 +184,9 @@ const CONTINUES_LIST = /^(?:\s|[-*+](?:[ \t]|$)|\d{1,9}[.)])/;
 /**
  * Lines first..end-1 are `- ` items of inert text, and the next block after them (blank
  * lines apart) cannot join the list: a tight bullet list of one paragraph per item.
- * The caller makes sure the block before is not a list either.
+ * The caller makes sure that no stretch left to micromark comes before it (one could
+ * be a list this one continues); a list built here is never followed by another, by
+ * this same check.
  */
 function isTightList(lines: readonly string[], first: number, end: number): boolean {
   for (let i = first; i < end; i++) {
@@ -248,5 +249,7 @@ function movePositions(node: RootContent, lines: number, offset: number): void {
 }
 
 function movePoint(point: Point, lines: number, offset: number): Point {
-  return { line: point.line + lines, column: point.column, offset: point.offset === undefined ? undefined : point.offset + offset } as Point;
+  const moved: Point = { line: point.line + lines, column: point.column };
+  if (point.offset !== undefined) moved.offset = point.offset + offset;
+  return moved;
 }

@@ -39,7 +39,7 @@ const LINES = [
   '####### seven', '#no-space', '## ', '##  two spaces', '## closed ##', '## trailing ', '## **bold**', '## www.example.com',
   // near misses of inert prose
   ' leading space', '   three spaces', '    indented code', 'trailing space ', 'trailing two  ', '\ttab', 'mid\ttab', 'see www.example.com', 'http://x.y', 'HTTPS://X.Y',
-  'me@example.com', 'a &amp; b', 'a \\* b', 'back\\', 'x\u3000', '\u3000ideographic', '\u00a0nbsp', 'nul\u0000',
+  'me@example.com', 'a\u2028www.a.bc', 'a\u2029http://b', '# x\u2028www.example.com', '- x\u2028www.example.com', '**a\u2028www.b.cd**', 'a\u2028b', 'a &amp; b', 'a \\* b', 'back\\', 'x\u3000', '\u3000ideographic', '\u00a0nbsp', 'nul\u0000',
   // blocks and their parts
   '- item', '* item', '+ item', '1. item', '2) item', '  continued', '> quote', '>', '---', '***', '___', '===', '- - -', ': colon', ':-', '| a | b |', '| - | - |',
   'a | b', '--- | ---', '**bold** text', '*em*', '_em_', 'snake_case', '`code`', '[link](/x/)', '![img](/i.png)', '[ref]', '[^1]', '<b>inline</b>', '<div>',
@@ -97,7 +97,7 @@ describe('prose blocks built without micromark', () => {
   it('gives micromark’s tree for random strings of Markdown pieces', () => {
     const pieces = ['\n', '\n', '\n\n', '\n \n', '\n\t\n', ' ', '  ', '    ', '\t', '-', '---', ':-', '*', '**', '_', '#', '## ', '> ', '`', '[', ']',
       '(', ')', '!', '<', '>', '<b>', '<div>', '[a](/b)', '](/', '(/x)', '1. ', '- ', '=', '.', '^', 'ww', 'w.', 'htt', 'p:', 'a', 'word', 'Lorem ipsum', '中文', '。', '"', '0',
-      '[^', '&', '@', '~', '|', '\\', '\u3000', '😀'];
+      '[^', '&', '@', '~', '|', '\\', '\u3000', '\u2028', '\u2029', '😀'];
     const rnd = random(5);
     const piecesDoc = (): string => {
       let doc = '';
@@ -117,6 +117,16 @@ describe('prose blocks built without micromark', () => {
     expect(parses).toBe(0);
     expect(JSON.stringify(tree)).toBe(JSON.stringify(commonMark.parse(doc)));
     expect(tree.children.map((node) => node.type)).toEqual(['heading', 'paragraph', 'paragraph', 'heading', 'paragraph', 'list']);
+  });
+
+  // Found by review: `.` stops at U+2028, so the www/http look-ahead missed the URL after one.
+  it('leaves a URL after a line or paragraph separator to GFM', () => {
+    const html = renderMarkdown('See\u2028www.example.com now', 'en').html;
+    expect(html).toContain('<a href="http://www.example.com">');
+    for (const doc of ['a\u2028www.a.bc', 'a\u2029http://b', '# x\u2028www.example.com', '- x\u2028www.example.com', '[a](/x)\u2028www.b.cd']) {
+      const result = bothWays(doc, gfm);
+      expect(JSON.stringify(result.fast), JSON.stringify(doc)).toBe(JSON.stringify(result.reference));
+    }
   });
 
   it('leaves documents whose constructs can span blocks to micromark whole', () => {
