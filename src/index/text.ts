@@ -49,6 +49,7 @@ export function tokenize(text: string, options: TokenizeOptions = {}): string[] 
 
 /** The tokens of `tokenize`, handed to `sink` one by one. */
 export function scanTokens(text: string, sink: TokenSink, options: TokenizeOptions = {}): void {
+  if (KINDS.length === 0) KINDS = buildKinds();
   const clean = foldToSimplified(stripReadings(text.normalize('NFKC')));
   const word = options.cjk === 'word';
   const n = clean.length;
@@ -82,16 +83,24 @@ export function scanTokens(text: string, sink: TokenSink, options: TokenizeOptio
 
 const CJK = 1;
 const LATIN = 2;
-/** Per BMP code unit: CJK (Han, Kana, Hangul), LATIN (letters, digits), or 0. Surrogates are checked by code point. */
-const KINDS = new Uint8Array(0x10000);
-{
+/**
+ * Per BMP code unit: CJK (Han, Kana, Hangul), LATIN (letters, digits), or 0. Surrogates
+ * are checked by code point. Built by the first scanTokens (~5 ms and 65,536 strings of
+ * garbage), not as the module loads: a build that finds nothing changed loads this
+ * module and never tokenizes.
+ */
+let KINDS: Uint8Array = new Uint8Array(0);
+
+function buildKinds(): Uint8Array {
+  const kinds = new Uint8Array(0x10000);
   const cjk = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}々〆ー]/u;
   const latin = /[A-Za-z0-9\u00C0-\u024F]/;
   for (let c = 0; c < 0x10000; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
     const ch = String.fromCharCode(c);
-    KINDS[c] = cjk.test(ch) ? CJK : latin.test(ch) ? LATIN : 0;
+    kinds[c] = cjk.test(ch) ? CJK : latin.test(ch) ? LATIN : 0;
   }
+  return kinds;
 }
 const ASTRAL_CJK = /^\p{sc=Han}/u;
 /** Characters that may join a Latin token: 600036.SH, 2025-03-18, 2025/3/18, BRK.B, company's (. - / ' ’). */
