@@ -187,7 +187,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
     // time) may be trusted now: remembering them spares the next build reading them again.
-    if (knownFiles && readsSince(knownFiles) !== readsBefore && last.marker !== undefined) await cache!.store.savePages(last.pages, inputs, options.outDir, last.marker, last.report, { contentDir, known: knownFiles! });
+    if (knownFiles && readsSince(knownFiles) !== readsBefore) await cache!.store.saveSources(options.outDir, { contentDir, known: knownFiles });
     return {
       config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pageCount,
       pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,

@@ -119,6 +119,8 @@ export class BuildCache {
     readonly previous: CacheState,
     /** How the articles file read by this build is laid out (undefined when it was not read). */
     private readonly articlesLayout: () => ArticlesFileLayout | undefined,
+    /** The pages file as read, its page records still packed. */
+    private readonly storedPages: StoredPages | undefined,
   ) {}
 
   /** `parseKey` names everything parsing depends on; `outDir` the site the page records describe. */
@@ -147,7 +149,7 @@ export class BuildCache {
       report: pageState?.report,
       sources: pageState?.sources,
     };
-    return new BuildCache(dir, articlesFile, pagesFile, parseKey, state, () => (read === null ? undefined : read?.layout));
+    return new BuildCache(dir, articlesFile, pagesFile, parseKey, state, () => (read === null ? undefined : read?.layout), pageState);
   }
 
   async saveArticles(articles: Map<string, CachedParse>, parseKey: string): Promise<ArticlesSaved> {
@@ -205,6 +207,15 @@ export class BuildCache {
     if (keptDocs === 0 || memo.recounted * 16 > keptDocs || memo.size < keptDocs * 0.9) {
       await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, memo.snapshot(versionOf));
     }
+  }
+
+  /**
+   * The last build's pages file again with only what was read of the sources changed
+   * (a build that found nothing changed but read files it could not trust before): the
+   * page records are written back as they were read, still packed.
+   */
+  async saveSources(outDir: string, sources: NonNullable<CacheState['sources']>): Promise<void> {
+    if (this.storedPages) await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { ...this.storedPages, sources } satisfies StoredPages);
   }
 
   async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
