@@ -103,7 +103,6 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
     offset += lines[i]!.length + 1;
   }
   const children: RootContent[] = [];
-  let built = 0;
   let pending: Stretch | undefined;
   const flush = (): void => {
     if (!pending) return;
@@ -125,7 +124,6 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
     if (heading) {
       flush();
       children.push(headingNode(heading[1]!.length, line, i, lineStarts[i]!));
-      built++;
       i++;
       continue;
     }
@@ -144,17 +142,16 @@ export function parseWithProseBlocks(markdown: string, parse: (markdown: string)
     if (inert) {
       flush();
       children.push(paragraphNode(lines, i, end - 1, lineStarts, span));
-      built++;
     } else if (!pending && isTightList(lines, i, end)) {
       children.push(listNode(lines, i, end - 1, lineStarts));
-      built++;
     } else if (pending) pending.last = end - 1;
     else pending = { first: i, last: end - 1 };
     i = end;
   }
-  if (built === 0) return parse(markdown);
+  // Stretches are parsed only before a block built here: none built, no node yet.
+  if (children.length === 0) return parse(markdown);
   flush();
-  return { type: 'root', children, position: { start: { line: 1, column: 1, offset: 0 }, end: endPoint(lines, lineStarts) } };
+  return { type: 'root', children, position: { start: { line: 1, column: 1, offset: 0 }, end: endOfLine(lines, lineStarts, lines.length - 1) } };
 }
 
 function paragraphNode(lines: readonly string[], first: number, last: number, lineStarts: readonly number[], span: InlineSpan | undefined): Paragraph {
@@ -207,8 +204,7 @@ function listNode(lines: readonly string[], first: number, last: number, lineSta
     const paragraph: Paragraph = { type: 'paragraph', children: [{ type: 'text', value: line.slice(2), position: content() }], position: content() };
     items.push({ type: 'listItem', spread: false, checked: null, children: [paragraph], position: { start: point(1), end: point(line.length + 1) } });
   }
-  const end: Point = { line: last + 1, column: lines[last]!.length + 1, offset: lineStarts[last]! + lines[last]!.length };
-  return { type: 'list', ordered: false, start: null, spread: false, children: items, position: { start: { line: first + 1, column: 1, offset: lineStarts[first]! }, end } };
+  return { type: 'list', ordered: false, start: null, spread: false, children: items, position: { start: { line: first + 1, column: 1, offset: lineStarts[first]! }, end: endOfLine(lines, lineStarts, last) } };
 }
 
 /** The point of a source offset inside lines first..last. */
@@ -228,15 +224,14 @@ function headingNode(depth: number, line: string, index: number, lineStart: numb
   return { type: 'heading', depth: depth as Heading['depth'], children: [text], position: { start: { line: index + 1, column: 1, offset: lineStart }, end: end() } };
 }
 
-function endPoint(lines: readonly string[], lineStarts: readonly number[]): Point {
-  const last = lines.length - 1;
-  return { line: lines.length, column: lines[last]!.length + 1, offset: lineStarts[last]! + lines[last]!.length };
+function endOfLine(lines: readonly string[], lineStarts: readonly number[], index: number): Point {
+  return { line: index + 1, column: lines[index]!.length + 1, offset: lineStarts[index]! + lines[index]!.length };
 }
 
 /** The stretch parsed alone (it starts where a block may start), its positions moved to where it sits. */
 function parseStretch(markdown: string, lines: readonly string[], lineStarts: readonly number[], stretch: Stretch, parse: (markdown: string) => Root): RootContent[] {
   const offset = lineStarts[stretch.first]!;
-  const tree = parse(markdown.slice(offset, lineStarts[stretch.last]! + lines[stretch.last]!.length));
+  const tree = parse(markdown.slice(offset, endOfLine(lines, lineStarts, stretch.last).offset));
   for (const node of tree.children) movePositions(node, stretch.first, offset);
   return tree.children;
 }

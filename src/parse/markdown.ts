@@ -83,6 +83,13 @@ function createProcessor(language: Language, gfm: GfmChoice) {
 }
 
 const processors = new Map<string, ReturnType<typeof createProcessor>>();
+
+function processorFor(language: Language, gfm: GfmChoice): ReturnType<typeof createProcessor> {
+  const key = `${language} ${String(gfm)}`;
+  let processor = processors.get(key);
+  if (!processor) processors.set(key, (processor = createProcessor(language, gfm)));
+  return processor;
+}
 const stringifier = unified().use(rehypeStringify).freeze();
 const headingSlugger = unified().use(rehypeSlug).freeze();
 
@@ -104,15 +111,9 @@ export function renderMarkdown(markdown: string, language: Language, basePath = 
 
 /** renderMarkdown with a given choice of GFM whatever the text holds: for the tests that the choices agree. */
 export function renderMarkdownAs(markdown: string, language: Language, basePath: string, gfm: GfmChoice): RenderedMarkdown {
-  const key = `${language} ${String(gfm)}`;
-  let processor = processors.get(key);
-  if (!processor) {
-    processor = createProcessor(language, gfm);
-    processors.set(key, processor);
-  }
+  const processor = processorFor(language, gfm);
   // The source goes along as the file so rehypeRawWhenNeeded can look for `<` in it.
-  const parser = processor;
-  const tree = processor.runSync(parseWithProseBlocks(markdown, (text) => parser.parse(text)), markdown) as HastRoot;
+  const tree = processor.runSync(parseWithProseBlocks(markdown, (text) => processor.parse(text)), markdown) as HastRoot;
   const survey = surveyTree(tree, basePath);
   slugHeadings(survey);
   followClobberedIds(survey);
