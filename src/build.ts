@@ -76,7 +76,7 @@ export interface BuildSession {
   /** What the last build read of each file: an unchanged file is not read again. */
   files: Map<string, KnownFile>;
   articles: Map<string, CachedParse>;
-  pages: Map<string, { fingerprint: string; content: string | Buffer }>;
+  pages: Map<string, { fingerprint: string; content: string | Buffer; key?: string }>;
   /** The last page-view table read, and what it was read from (pageViewsKey). */
   pageViews?: KeptPageViews | undefined;
   /** Related-link term counts of the articles seen so far. */
@@ -364,23 +364,25 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /** What a cache or session knows a page by: its data or inputs for the pages made here, its bytes for the others. */
   const fingerprintOf = (page: PageSpec | MadePage | Page) =>
     'template' in page ? pageFingerprint(templatesKey, page) : 'make' in page ? madeFingerprint(templatesKey, page) : digest(page.content);
+  const dependencyKeyOf = (page: PageSpec | MadePage | Page) => ('dependencyKey' in page && page.dependencyKey ? page.dependencyKey(templatesKey) : undefined);
   const contentOf = async (page: PageSpec | MadePage | Page) => ('template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content);
 
   if (options.write === false) {
     result.pages = await timed('render', async () => {
       const pages: Page[] = [];
-      const rendered = new Map<string, { fingerprint: string; content: string | Buffer }>();
+      const rendered: BuildSession['pages'] = new Map();
       for await (const page of allPages()) {
         if ('content' in page) {
           pages.push(page);
           continue;
         }
-        const fingerprint = session ? fingerprintOf(page) : '';
         const before = session?.pages.get(page.path);
+        const key = session ? dependencyKeyOf(page) : undefined;
+        const fingerprint = !session ? '' : key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page);
         const reused = before !== undefined && before.fingerprint === fingerprint;
         const content = reused ? before.content : await contentOf(page);
         if (reused) result.pagesReused++;
-        if (session) rendered.set(page.path, { fingerprint, content });
+        if (session) rendered.set(page.path, key === undefined ? { fingerprint, content } : { fingerprint, content, key });
         pages.push({ path: page.path, content });
       }
       if (session) session.pages = rendered;
@@ -401,11 +403,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     let htmlRendered = false;
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
-        const fingerprint = cache ? fingerprintOf(page) : '';
         const before = previousPages.get(page.path);
-        if (cache && before?.fingerprint === fingerprint) {
+        // The key first: where it matches, the page is the last one, its data never made.
+        const key = cache ? dependencyKeyOf(page) : undefined;
+        if (key !== undefined && before?.key === key) {
           await writer.reuse(page.path, before.size);
           records.set(page.path, before);
+          result.pagesReused++;
+          continue;
+        }
+        const fingerprint = cache ? fingerprintOf(page) : '';
+        if (cache && before?.fingerprint === fingerprint) {
+          await writer.reuse(page.path, before.size);
+          records.set(page.path, key === before.key ? before : { ...before, key });
           result.pagesReused++;
           continue;
         }
@@ -414,7 +424,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         rendering.ms += performance.now() - start;
         const size = await writer.write({ path: page.path, content });
         if (page.path.endsWith('.html')) htmlRendered = true;
-        records.set(page.path, { fingerprint, size });
+        records.set(page.path, key === undefined ? { fingerprint, size } : { fingerprint, size, key });
         if (writer.pagesWritten % 500 === 0) progress('render+write', writer.pagesWritten, estimatedPages);
       }
       timings.push({ stage: 'render', ms: rendering.ms });

@@ -10,10 +10,13 @@
 //    the exact data it was rendered from (or, for feeds and assets, of its bytes),
 //    the digest of every input of the build, and what it reported. A page whose
 //    fingerprint is unchanged is not rendered again and its file is left as it is
-//    (write.ts updates the site in place). Dependencies need no separate
-//    bookkeeping: whatever another article contributes to a page (a related link, a
-//    ranking, previous/next, a listing) is part of that page's data, so editing one
-//    article re-renders exactly the pages whose data shows it.
+//    (write.ts updates the site in place). Whatever another article contributes to a
+//    page (a related link, a ranking, previous/next, a listing) is part of that page's
+//    data, so editing one article re-renders exactly the pages whose data shows it.
+//    Article and listing pages also record a dependency key (PageSpec.dependencyKey):
+//    a digest of the digests of the articles they show and of the rest of their
+//    inputs, made without their data. Where it matches, the page is taken as it is
+//    without making its data or fingerprint (4,000 articles: ~0.1 s of a warm build).
 // 3. With the page records, what that build read of each source and page-view file:
 //    its size, time stamps and inode with its content hash (load.ts). A file whose stat still
 //    matches is not read; the change time and the 2-second rule for freshly changed
@@ -52,7 +55,7 @@ const PAGE_VIEWS_FILE = 'pageviews.v8';
 const TERMS_FILE = 'terms.v8';
 const SLUGS_FILE = 'slugs.v8';
 /** Bump when the cache layout changes. */
-const FORMAT = 7;
+const FORMAT = 8;
 
 export interface CachedParse {
   hash: string;
@@ -73,6 +76,8 @@ export interface KeptPageViews {
 export interface PageRecord {
   fingerprint: string;
   size: number;
+  /** The page's dependency key (PageSpec.dependencyKey), for the pages that have one. */
+  key?: string;
 }
 
 /** What a build reported, so that a build finding nothing changed can say it again. */

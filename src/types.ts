@@ -114,4 +114,11 @@ export interface PageSpec {
    * without making its data (which may then be a getter that makes it on first read).
    */
   fingerprintInputs?: unknown;
+  /**
+   * When set, a digest of everything the page is made from (with `renderKey`, what the
+   * templates and the tool add), made without making its data or fingerprint inputs:
+   * a page whose key matches the last build's is that build's page. Cheaper than the
+   * fingerprint, and unlike it, it may change while the page does not.
+   */
+  dependencyKey?: (renderKey: string) => string;
 }

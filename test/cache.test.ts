@@ -168,6 +168,32 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(warm.pageCount - warm.pagesReused).toBe(changed.length);
   });
 
+
+  it('re-renders the neighbours whose previous/next links show a retitled article when no list shows it', async () => {
+    // No side lists, no related links: only the older/newer links of the same section
+    // show another article's title, so the pages' dependency keys must name them.
+    const files: Record<string, string> = { 'site.yaml': 'lists: {mostRead: 0, trending: 0, headlines: 0, recommended: 0, latest: 0, related: 0}\n' };
+    for (let i = 0; i < 5; i++) files[`s${i}.md`] = md({ title: `文章${i}`, date: `2026-11-0${i + 1}`, category: '银行', related: 'false' }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await build(options);
+    const before = await treeOf(options.outDir);
+    files['s2.md'] = md({ title: '文章2改了标题', date: '2026-11-03', category: '银行', related: 'false' }, '正文2。');
+    await writeArchive(files, root);
+    const warm = await build(options);
+    const after = await treeOf(options.outDir);
+    const changed = [...after.keys()].filter((file) => file !== '.broadsheet-site' && before.get(file) !== after.get(file));
+    for (const neighbour of ['s1', 's3']) {
+      expect(changed).toContain(`2026/11/${neighbour}/index.html`);
+      expect(after.get(`2026/11/${neighbour}/index.html`)).toContain('文章2改了标题');
+    }
+    expect(changed).not.toContain('2026/11/s0/index.html');
+    expect(warm.pageCount - warm.pagesReused).toBe(changed.length);
+    const clean = path.join(root, 'clean');
+    await build({ ...options, cache: false, outDir: clean });
+    expect(after).toEqual(await treeOf(clean));
+  });
   it('re-renders every templated page when a template changes', async () => {
     const contentDir = await writeArchive({ 'x.md': md({ title: '模板', date: '2026-11-01' }), 'y.md': md({ title: '模板二', date: '2026-11-02' }) });
     const root = path.dirname(contentDir);

@@ -5,24 +5,64 @@ import { foldName } from '../index/text.ts';
 import type { RenderContext } from './pages.ts';
 import { asideLists, bySlugs } from './pages.ts';
 import type { Labels } from './labels.ts';
+import { jsonDigest, sharedViewToken } from './shared-view.ts';
 import { absoluteUrl, articleLang, articleToken, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
 
 export function articlePage(context: RenderContext, article: Article): PageSpec {
-  const inputs = articlePageInputs(context, article);
+  let inputs: ArticlePageInputs | undefined;
+  const inputsOnce = () => (inputs ??= articlePageInputs(context, article));
   let data: object | undefined;
   return {
     path: outputPathFor(article.url),
     template: 'article',
+    dependencyKey: (renderKey) => articleDependencyKey(renderKey, context, article),
     // The layout's context and the article's own fields as one digest each, and what the
     // page takes from the rest of the site; made only when a fingerprint is wanted
     // (never in a build without cache or session).
     get fingerprintInputs() {
-      return [layoutContextToken(context), articleToken(article), inputs];
+      return [layoutContextToken(context), articleToken(article), inputsOnce()];
     },
     get data() {
-      return (data ??= articlePageData(context, article, inputs));
+      return (data ??= articlePageData(context, article, inputsOnce()));
     },
   };
+}
+
+/**
+ * Everything articlePageInputs reads, each article it shows standing as its digest: the
+ * same key, the same inputs, so the same page. Made of lookups and a digest, with none
+ * of the page's views: a warm build tells ~4,000 unchanged pages in a few ms.
+ */
+function articleDependencyKey(renderKey: string, context: RenderContext, article: Article): string {
+  const { site } = context;
+  const listings = site.listings;
+  const group = listings.categoryOf.get(article.slug);
+  const siblings = group?.articles;
+  const index = listings.positionInCategory.get(article.slug) ?? -1;
+  const older = siblings && index >= 0 ? siblings[index + 1] : undefined;
+  const newer = siblings && index > 0 ? siblings[index - 1] : undefined;
+  const slugOf = (name: string, byKey: Map<string, { slug: string }>) => byKey.get(foldName(name))?.slug ?? null;
+  const related: string[] = [];
+  if (!article.related.hidden) {
+    for (const link of site.related.get(article.slug) ?? []) {
+      const shown = site.bySlug.get(link.slug);
+      if (shown) related.push(articleToken(shown));
+    }
+  }
+  return jsonDigest(JSON.stringify([
+    renderKey,
+    'article',
+    layoutContextToken(context),
+    articleToken(article),
+    group ? [group.name, group.slug] : null,
+    older ? articleToken(older) : null,
+    newer ? articleToken(newer) : null,
+    article.authors.map((name) => slugOf(name, listings.authorByKey)),
+    article.tags.map((tag) => slugOf(tag, listings.tagByKey)),
+    article.source ? slugOf(article.source, listings.sourceByKey) : null,
+    related,
+    sharedViewToken(asideLists(context, article, article.category)),
+  ]));
 }
 
 /** What an article page shows of the rest of the site. */

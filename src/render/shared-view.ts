@@ -68,6 +68,12 @@ export function withTokens(value: unknown): unknown {
   return copy;
 }
 
+/** The token a shared view stands as in fingerprints (see sharedView). */
+export function sharedViewToken(view: object): string {
+  if (!isSharedView(view)) throw new Error('not a shared view');
+  return sharedToken.call(view);
+}
+
 export function isSharedView(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { toJSON?: unknown }).toJSON === sharedToken;
 }
