@@ -407,14 +407,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         // The key first: where it matches, the page is the last one, its data never made.
         const key = cache ? dependencyKeyOf(page) : undefined;
         if (key !== undefined && before?.key === key) {
-          await writer.reuse(page.path, before.size);
+          const linking = writer.reuse(page.path, before.size);
+          if (linking) await linking;
           records.set(page.path, before);
           result.pagesReused++;
           continue;
         }
         const fingerprint = cache ? fingerprintOf(page) : '';
         if (cache && before?.fingerprint === fingerprint) {
-          await writer.reuse(page.path, before.size);
+          const linking = writer.reuse(page.path, before.size);
+          if (linking) await linking;
           records.set(page.path, key === before.key ? before : { ...before, key });
           result.pagesReused++;
           continue;
