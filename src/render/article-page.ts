@@ -77,6 +77,7 @@ interface ArticlePageInputs {
   aside: ListBlock[];
 }
 
+/** Whatever this reads of the site must also go into articleDependencyKey, or a warm build keeps a stale page. */
 function articlePageInputs(context: RenderContext, article: Article): ArticlePageInputs {
   const { site, config, labels } = context;
   const listings = site.listings;
