@@ -364,7 +364,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /** What a cache or session knows a page by: its data or inputs for the pages made here, its bytes for the others. */
   const fingerprintOf = (page: PageSpec | MadePage | Page) =>
     'template' in page ? pageFingerprint(templatesKey, page) : 'make' in page ? madeFingerprint(templatesKey, page) : digest(page.content);
-  const dependencyKeyOf = (page: PageSpec | MadePage | Page) => ('dependencyKey' in page && page.dependencyKey ? page.dependencyKey(templatesKey) : undefined);
+  /**
+   * A page's dependency key (if it has one) and fingerprint; where the key matches the
+   * one recorded with `before`, the recorded fingerprint stands for it and the page's
+   * data is never made.
+   */
+  const identify = (page: PageSpec | MadePage | Page, before: { fingerprint: string; key?: string | undefined } | undefined) => {
+    const key = 'dependencyKey' in page && page.dependencyKey ? page.dependencyKey(templatesKey) : undefined;
+    return { key, fingerprint: key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page) };
+  };
   const contentOf = async (page: PageSpec | MadePage | Page) => ('template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content);
 
   if (options.write === false) {
@@ -377,8 +385,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           continue;
         }
         const before = session?.pages.get(page.path);
-        const key = session ? dependencyKeyOf(page) : undefined;
-        const fingerprint = !session ? '' : key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page);
+        const { key, fingerprint } = session ? identify(page, before) : { key: undefined, fingerprint: '' };
         const reused = before !== undefined && before.fingerprint === fingerprint;
         const content = reused ? before.content : await contentOf(page);
         if (reused) result.pagesReused++;
@@ -404,16 +411,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
         const before = previousPages.get(page.path);
-        // The key first: where it matches, the page is the last one, its data never made.
-        const key = cache ? dependencyKeyOf(page) : undefined;
-        if (key !== undefined && before?.key === key) {
-          const linking = writer.reuse(page.path, before.size);
-          if (linking) await linking;
-          records.set(page.path, before);
-          result.pagesReused++;
-          continue;
-        }
-        const fingerprint = cache ? fingerprintOf(page) : '';
+        const { key, fingerprint } = cache ? identify(page, before) : { key: undefined, fingerprint: '' };
         if (cache && before?.fingerprint === fingerprint) {
           const linking = writer.reuse(page.path, before.size);
           if (linking) await linking;
