@@ -17,6 +17,7 @@
 // stripped of bracketed pinyin readings (消費(fèi) -> 消費), and folded to Simplified
 // with OpenCC's t2s tables, so that 發展 and 发展 are one term.
 import { createRequire } from 'node:module';
+import { TRADITIONAL_CHARACTERS } from './traditional-characters.ts';
 
 /**
  * opencc-js's tables are ~200 KB of code, ~10 ms to load: every build paid it at start,
@@ -190,41 +191,44 @@ export function stripReadings(text: string): string {
 
 // OpenCC t2s converts with phrase segmentation (乾隆 stays, 乾燥 -> 干燥) at about 25 MB/s;
 // building it costs ~25 ms and ~8 MB, once. Most archive text is already Simplified, so a
-// text is converted only when it holds a character t2s would change (a flag table of the
-// BMP, built once by asking the converter about each CJK character, ~50 ms): Simplified
-// text costs one table look-up per character.
+// text is converted only when it holds a character t2s would change: Simplified text
+// costs one table look-up per character, and never loads OpenCC. Those characters are
+// listed in traditional-characters.ts, generated from OpenCC (its test checks it still
+// matches): asking the converter about each CJK character took ~40 ms of every thread
+// that met a Chinese text, a fifth of a warm build that re-parsed one edited article.
 let t2s: ((text: string) => string) | undefined;
 let traditionalFlags: Uint8Array | undefined;
-/** The CJK blocks the flag table covers: no character outside them is ever converted. */
-const HAN_BLOCKS: readonly (readonly [number, number])[] = [[0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xf900, 0xfaff]];
-const IN_HAN_BLOCKS = new RegExp(`[${HAN_BLOCKS.map(([from, to]) => `\\u${from.toString(16)}-\\u${to.toString(16)}`).join('')}]`);
 
 /** Traditional -> Simplified (OpenCC t2s); text without Traditional characters is returned as is. */
 export function foldToSimplified(text: string): string {
   if (!traditionalFlags) {
-    // Only these ranges are ever flagged: an English archive never builds the table.
-    if (!IN_HAN_BLOCKS.test(text)) return text;
-    const convert = loadOpenCC().Converter({ from: 't', to: 'cn' });
-    t2s = convert;
     traditionalFlags = new Uint8Array(0x10000);
-    // One call for all ~28,000 characters, a line each (no dictionary entry holds a line
-    // break, so each line converts as that character alone would): 3x faster than a call
-    // each, and every parse worker pays this once.
-    const codes: number[] = [];
-    for (const [from, to] of HAN_BLOCKS) {
-      for (let code = from; code <= to; code++) codes.push(code);
-    }
-    const converted = convert(codes.map((code) => String.fromCharCode(code)).join('\n')).split('\n');
-    const batched = converted.length === codes.length; // else a future opencc-js broke that: ask one by one
-    codes.forEach((code, i) => {
-      const ch = String.fromCharCode(code);
-      if ((batched ? converted[i] : convert(ch)) !== ch) traditionalFlags![code] = 1;
-    });
+    for (let i = 0; i < TRADITIONAL_CHARACTERS.length; i++) traditionalFlags[TRADITIONAL_CHARACTERS.charCodeAt(i)] = 1;
   }
   for (let i = 0; i < text.length; i++) {
-    if (traditionalFlags[text.charCodeAt(i)] === 1) return t2s!(text);
+    if (traditionalFlags[text.charCodeAt(i)] === 1) return (t2s ??= loadOpenCC().Converter({ from: 't', to: 'cn' }))(text);
   }
   return text;
+}
+
+/** The CJK blocks searched for characters t2s changes: none outside them is ever converted. */
+const HAN_BLOCKS: readonly (readonly [number, number])[] = [[0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xf900, 0xfaff]];
+
+/**
+ * Every character of HAN_BLOCKS that OpenCC's t2s changes when converted on its own, in
+ * code order: what traditional-characters.ts must hold for the installed opencc-js.
+ */
+export function charactersOpenCCChanges(): string {
+  const convert = loadOpenCC().Converter({ from: 't', to: 'cn' });
+  const characters: string[] = [];
+  for (const [from, to] of HAN_BLOCKS) {
+    for (let code = from; code <= to; code++) characters.push(String.fromCharCode(code));
+  }
+  // One call for all ~28,000 characters, a line each (no dictionary entry holds a line
+  // break, so each line converts as that character alone would).
+  const converted = convert(characters.join('\n')).split('\n');
+  const batched = converted.length === characters.length; // else a future opencc-js broke that: ask one by one
+  return characters.filter((ch, i) => (batched ? converted[i] : convert(ch)) !== ch).join('');
 }
 
 const pad = (n: string) => n.padStart(2, '0');

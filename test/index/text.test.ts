@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { foldName, foldToSimplified, normalizeTicker, remembered, stripReadings, tokenize } from '../../src/index/text.ts';
+import { charactersOpenCCChanges, foldName, foldToSimplified, normalizeTicker, remembered, stripReadings, tokenize } from '../../src/index/text.ts';
 
 const REFERENCE = readFileSync(new URL('../fixtures/seed/reference-page.txt', import.meta.url), 'utf8');
 /** Latin letters with pinyin tone marks, or a bare pinyin syllable: what a reading leaves behind. */
@@ -72,6 +72,18 @@ describe('tokenize', () => {
     expect(foldToSimplified(simplified)).toBe(simplified);
   });
 
+  it('lists in traditional-characters.ts exactly the characters the installed OpenCC converts', async () => {
+    // After an opencc-js upgrade that changes them: npx vitest run -u test/index/text.test.ts
+    await expect(traditionalCharactersSource(charactersOpenCCChanges())).toMatchFileSnapshot('../../src/index/traditional-characters.ts');
+  });
+
+  it('converts a Traditional character that only OpenCC knows, and leaves text without one alone', () => {
+    const listed = charactersOpenCCChanges();
+    expect(listed.length).toBeGreaterThan(3000);
+    for (const ch of [...listed].filter((_, i) => i % 97 === 0)) expect(foldToSimplified(`a${ch}b`)).not.toBe(`a${ch}b`);
+    expect(foldToSimplified('中文简体，English, ١٢٣')).toBe('中文简体，English, ١٢٣');
+  });
+
   it('can cut words with Intl.Segmenter instead', () => {
     const words = tokenize('招商银行发布年报', { cjk: 'word' });
     expect(words).toContain('发布');
@@ -98,3 +110,20 @@ describe('foldName', () => {
     expect(made).toBe(100_006);
   });
 });
+
+/** The generated module: the characters in lines of 64, so that a diff after an upgrade stays readable. */
+function traditionalCharactersSource(characters: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < characters.length; i += 64) lines.push(`  '${characters.slice(i, i + 64)}',`);
+  return [
+    '// Generated from opencc-js by test/index/text.test.ts; do not edit. After an opencc-js',
+    '// upgrade that test fails until this file is made again: npx vitest run -u test/index/text.test.ts',
+    '//',
+    '// Every character of the CJK blocks that OpenCC\'s t2s changes when converted on its own.',
+    '// foldToSimplified (text.ts) converts only text holding one of them.',
+    'export const TRADITIONAL_CHARACTERS = [',
+    ...lines,
+    "].join('');",
+    '',
+  ].join('\n');
+}
