@@ -12,7 +12,6 @@
 // a hash of their content, and two builds of the same input are byte-identical
 // (test/search.test.ts checks it).
 import path from 'node:path';
-import * as pagefind from 'pagefind';
 
 /** Where the bundle goes, relative to the site root; the search page loads it from there. */
 export const SEARCH_BUNDLE = 'pagefind/';
@@ -28,6 +27,9 @@ export interface SearchIndexResult {
 
 /** Indexes every HTML page under `siteDir` and writes the bundle into it. */
 export async function indexSite(siteDir: string): Promise<SearchIndexResult> {
+  // Loaded here, not at the top: a build without search, or one whose pages the cache
+  // kept, never pays for the client and the child-process modules it brings (~8 ms).
+  const pagefind = await import('pagefind');
   let created;
   try {
     created = await pagefind.createIndex({});
