@@ -77,9 +77,8 @@ export function checkCollisions(articles: readonly Article[], displayPath: (a: A
   for (const article of sorted) {
     for (const alias of article.aliases) claim(pathKey(alias), article, 'alias');
   }
-  for (const article of sorted) {
-    for (const [what, sitePath] of [['URL', article.url], ...article.aliases.map((alias) => ['alias', alias])] as const) {
-      if (!isReserved(sitePath)) continue;
+  const reserved = (article: Article, what: string, sitePath: string) => {
+    if (isReserved(sitePath)) {
       diagnostics.push({
         severity: 'error',
         file: displayPath(article),
@@ -89,6 +88,10 @@ export function checkCollisions(articles: readonly Article[], displayPath: (a: A
         hint: `choose another; ${[...RESERVED_FOLDERS].map((f) => `/${f}/`).join(', ')} and ${[...RESERVED_FILES].join(', ')} are taken`,
       });
     }
+  };
+  for (const article of sorted) {
+    reserved(article, 'URL', article.url);
+    for (const alias of article.aliases) reserved(article, 'alias', alias);
   }
   return diagnostics;
 }
@@ -99,15 +102,18 @@ const RESERVED_FILES = new Set(['/feed.xml', '/atom.xml', '/feed.json', '/robots
 
 function isReserved(sitePath: string): boolean {
   const lower = sitePath.toLowerCase();
-  const first = lower.split('/')[1] ?? '';
-  return RESERVED_FILES.has(lower.replace(/\/$/, '')) || RESERVED_FOLDERS.has(first);
+  // The first path segment: what lies between the first slash and the next.
+  const slash = lower.indexOf('/');
+  const end = slash === -1 ? -1 : lower.indexOf('/', slash + 1);
+  const first = slash === -1 ? '' : lower.slice(slash + 1, end === -1 ? undefined : end);
+  return RESERVED_FOLDERS.has(first) || RESERVED_FILES.has(lower.endsWith('/') ? lower.slice(0, -1) : lower);
 }
 
 /** Paths that a static host serves from the same file compare equal. */
 function pathKey(sitePath: string): string {
   let key = sitePath.normalize('NFC');
   try {
-    key = decodeURIComponent(key);
+    if (key.includes('%')) key = decodeURIComponent(key);
   } catch {
     // aliases were validated; keep the raw form
   }

@@ -67,7 +67,25 @@ export function hrefFor(config: Config, sitePath: string): string {
 
 /** Site-relative path -> absolute URL, for canonical links, feeds and sitemaps. */
 export function absoluteUrl(config: Config, sitePath: string): string {
-  return new URL(sitePath.replace(/^\//, ''), config.baseUrl).href;
+  const relative = sitePath.replace(/^\//, '');
+  // A path of plain characters with no dot segment resolves to itself after the base:
+  // the same string without parsing a URL (~1.5 µs each, ~6 ms of a 4,000-article
+  // sitemap). Anything else (non-ASCII, %, dot segments, a base with a query) is URL's.
+  if (PLAIN_RELATIVE.test(relative) && isPlainBase(config.baseUrl)) return config.baseUrl + relative;
+  return new URL(relative, config.baseUrl).href;
+}
+
+/** Unreserved characters and slashes, no segment that is `.` or `..`. */
+const PLAIN_RELATIVE = /^(?!\.\.?(?:\/|$))(?:[A-Za-z0-9\-_~]|\/(?!\.\.?(?:\/|$))|\.)*$/;
+/** An http(s) base as normalizeBaseUrl leaves it: a trailing slash, no query, no fragment, no backslash. */
+const PLAIN_BASE = /^https?:\/\/[^/?#\\]+\/(?:[^?#\\]*\/)?$/;
+const plainBases = new Map<string, boolean>();
+
+/** True for a base that URL would write back unchanged (host in lower case, and so on). */
+function isPlainBase(base: string): boolean {
+  let plain = plainBases.get(base);
+  if (plain === undefined) plainBases.set(base, (plain = PLAIN_BASE.test(base) && new URL(base).href === base));
+  return plain;
 }
 
 /**
