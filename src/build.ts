@@ -21,6 +21,7 @@ import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
 import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
 import { timeEachAsync } from './timing.ts';
+import { knownZoneOffsets, learnZoneOffsets, zoneDataVersion, zoneOffsetsAsked } from './time.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, type KeptPageViews, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
 
@@ -200,6 +201,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   takeSlugsUsed(); // from here on, this build's names
   const slugsKept = cache?.store.slugs();
   if (slugsKept) knowSlugs(slugsKept);
+  // The site's zone offsets by hour, as the last build learned them from Intl.
+  const zoneKey = cache ? digest(zoneDataVersion(), config.timezone) : undefined;
+  const zonesKept = zoneKey === undefined ? undefined : cache!.store.zoneOffsets(zoneKey);
+  if (zonesKept) learnZoneOffsets(config.timezone, zonesKept);
+  const zoneHoursAsked = zoneOffsetsAsked();
 
   // On worker threads for large archives; results and diagnostics come back in source
   // order. Files whose bytes the cache has seen skip parsing altogether.
@@ -451,6 +457,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (cache && inputs) {
       const report = { articleCount: result.articleCount, diagnostics: result.diagnostics, notes };
       await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! });
+      if (zoneKey !== undefined && zoneOffsetsAsked() > zoneHoursAsked) await cache.store.saveZoneOffsets(zoneKey, knownZoneOffsets(config.timezone));
     }
     result.pageCount = writer.pagesWritten;
   });

@@ -54,6 +54,7 @@ const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8)?$/;
 const PAGE_VIEWS_FILE = 'pageviews.v8';
 const TERMS_FILE = 'terms.v8';
 const SLUGS_FILE = 'slugs.v8';
+const ZONES_FILE = 'zones.v8';
 /** Bump when the cache layout changes. */
 const FORMAT = 8;
 
@@ -186,6 +187,16 @@ export class BuildCache {
 
   async saveSlugs(slugs: Map<string, string>): Promise<void> {
     await writeSerialized(this.dir, path.join(this.dir, SLUGS_FILE), this.parseKey, slugs);
+  }
+
+  /** Offsets of the site's time zone by hour (time.ts, knownZoneOffsets), if kept for this zone and zone data. */
+  zoneOffsets(key: string): Float64Array | undefined {
+    const pairs = readSerialized<unknown>(path.join(this.dir, ZONES_FILE), key);
+    return pairs instanceof Float64Array ? pairs : undefined;
+  }
+
+  async saveZoneOffsets(key: string, pairs: Float64Array): Promise<void> {
+    await writeSerialized(this.dir, path.join(this.dir, ZONES_FILE), key, pairs);
   }
 
   /**

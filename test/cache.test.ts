@@ -4,6 +4,7 @@ import { cp, readdir, readFile, rm, rename, writeFile, mkdir } from 'node:fs/pro
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { build, createSession } from '../src/build.ts';
 import { BuildCache, type CachedParse } from '../src/cache.ts';
@@ -349,6 +350,35 @@ describe('incremental builds', { timeout: 180_000 }, () => {
       await writeFile(path.join(contentDir, 'c0.md'), md({ title: '缓存0', date: '2026-11-01' }, `正文0，${damaged.length}。`));
       const again = await build(options);
       expect(again.filesParsed).toBe(5);
+      const clean = path.join(root, `clean-${damaged.length}`);
+      await build({ ...options, outDir: clean, cache: false });
+      expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+    }
+  });
+
+  it('keeps the zone offsets it asked Intl about, adds new hours, and ignores a damaged file', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3; i++) files[`z${i}.md`] = md({ title: `时区${i}`, date: `2026-11-0${i + 1}T0${i}:30:00+08:00` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const zonesFile = path.join(cacheDir, 'zones.v8');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const keptHours = async () => {
+      const { value } = deserialize(await readFile(zonesFile)) as { value: Float64Array };
+      return new Set(Array.from({ length: value.length / 2 }, (_, i) => value[2 * i]!));
+    };
+    await build(options);
+    const hourOf = (iso: string) => Math.floor(Date.parse(iso) / 3_600_000);
+    expect(await keptHours()).toContain(hourOf('2026-11-02T01:30:00+08:00'));
+    // An article in an hour no build has met (in this process, the offsets' only other home).
+    await writeFile(path.join(contentDir, 'z9.md'), md({ title: '时区9', date: '1999-12-31T23:59:00+08:00' }, '正文9。'));
+    await build(options);
+    expect(await keptHours()).toContain(hourOf('1999-12-31T23:59:00+08:00'));
+    for (const damaged of [(await readFile(zonesFile)).subarray(0, 40), Buffer.from('not a cache at all')]) {
+      await writeFile(zonesFile, damaged);
+      await writeFile(path.join(contentDir, 'z0.md'), md({ title: '时区0', date: '2026-11-01T00:30:00+08:00' }, `正文0，${damaged.length}。`));
+      await build(options);
       const clean = path.join(root, `clean-${damaged.length}`);
       await build({ ...options, outDir: clean, cache: false });
       expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isoInZone, localParts, offsetByParts, zoneNameOffset } from '../src/time.ts';
+import { isoInZone, knownZoneOffsets, learnZoneOffsets, localParts, offsetByParts, zoneNameOffset, zoneOffsetsAsked } from '../src/time.ts';
 import { loadConfig } from '../src/config.ts';
 import { Diagnostics } from '../src/errors.ts';
 import { tempDir } from './helpers.ts';
@@ -18,6 +18,29 @@ function byIntl(epochMs: number, timeZone: string) {
   for (const part of format.formatToParts(new Date(epochMs))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
   return { year: parts['year'], month: parts['month'], day: parts['day'], hour: parts['hour'], minute: parts['minute'], second: parts['second'] };
 }
+
+describe('zone offsets kept between runs', () => {
+  it('give the same local times without asking Intl again, and drop pairs that cannot be offsets', () => {
+    // Learned in this process for one zone, then handed to another zone's name: a zone
+    // whose offsets come only from what was learned answers with those offsets.
+    const spread = Array.from({ length: 200 }, (_, i) => Date.UTC(1987, 3, 1) + i * 7_301_003);
+    const before = spread.map((t) => JSON.stringify(localParts(t, 'Asia/Shanghai')));
+    const kept = knownZoneOffsets('Asia/Shanghai');
+    // An hour with a transition in it is asked of Intl every time, so of its own zone: left out.
+    const transitions = new Set<number>();
+    for (let at = 0; at < kept.length; at += 2) if (Number.isNaN(kept[at + 1])) transitions.add(kept[at]!);
+    const instants = spread.filter((t) => !transitions.has(Math.floor(t / 3_600_000)));
+    const expected = before.filter((_, i) => !transitions.has(Math.floor(spread[i]! / 3_600_000)));
+    expect(kept.length).toBeGreaterThan(0);
+    const hour = kept[0]!;
+    learnZoneOffsets('Etc/GMT-8', Float64Array.from([...kept, hour + 0.5, 0, hour + 1e9, 0, hour, 1234, -1, 3600_000 * 30]));
+    const asked = zoneOffsetsAsked();
+    const fromKept = instants.map((t) => JSON.stringify(localParts(t, 'Etc/GMT-8')));
+    expect(fromKept).toEqual(expected); // 1987's summer time (from April 12), which Etc/GMT-8 does not have
+    expect(zoneOffsetsAsked()).toBe(asked);
+    expect(knownZoneOffsets('Etc/GMT-8')).toEqual(kept);
+  });
+});
 
 describe('localParts', () => {
   it('agrees with Intl across transitions, every 47 minutes and a few seconds', () => {
