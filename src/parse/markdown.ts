@@ -6,13 +6,12 @@
 // (javascript:, vbscript:, data:text/html...), inline or reference-style alike.
 import { unified, type Plugin } from 'unified';
 import remarkParse from 'remark-parse';
-import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
-import rehypeRaw from 'rehype-raw';
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import rehypeSlug from 'rehype-slug';
 import rehypeStringify from 'rehype-stringify';
 import type { Root as HastRoot, Element, ElementContent, RootContent } from 'hast';
+import type { Root as MdastRoot } from 'mdast';
 import type { Language } from '../config.ts';
 import { gfmFeaturesOf, remarkGfmFeatures, type GfmFeature } from './markdown-gfm.ts';
 import { parseWithProseBlocks } from './markdown-prose.ts';
@@ -32,16 +31,37 @@ const FOOTNOTE_LABELS: Record<Language, { label: string; back: string }> = {
   en: { label: 'Footnotes', back: 'Back to content' },
 };
 
+type RawHtmlAttacher = () => (tree: HastRoot) => HastRoot;
+let rehypeRaw: RawHtmlAttacher | undefined;
+
+/**
+ * Loads what raw HTML in Markdown needs (rehype-raw and parse5: ~0.45 MB of code, a
+ * third of the Markdown stack): a thread parses a text that may hold raw HTML
+ * (mayHoldRawHtml) only once this has settled. Most articles hold none, so a build,
+ * or a warm build re-parsing one edited article, usually never loads it.
+ */
+export async function loadRawHtmlSupport(): Promise<void> {
+  rehypeRaw ??= (await import('rehype-raw')).default as unknown as RawHtmlAttacher;
+}
+
+/** False when `source` (an article file, or its Markdown) cannot hold raw HTML: it has no `<`. */
+export function mayHoldRawHtml(source: string | Uint8Array): boolean {
+  return typeof source === 'string' ? source.includes('<') : source.includes(0x3c);
+}
+
 /**
  * Re-parses raw HTML only in trees that contain some. Raw nodes come from HTML in the
  * Markdown, which always starts with `<`: when the source is at hand and has none, the
  * tree is not even walked.
  */
 const rehypeRawWhenNeeded: Plugin<[], HastRoot> = function () {
-  const reparse = (rehypeRaw as unknown as () => (tree: HastRoot) => HastRoot).call(this);
+  let reparse: ((tree: HastRoot) => HastRoot) | undefined;
   return (tree, file) => {
-    const mayHoldHtml = typeof file.value !== 'string' || file.value.includes('<');
-    return mayHoldHtml && containsRaw(tree) ? reparse(tree) : tree;
+    const mayHoldHtml = typeof file.value !== 'string' || mayHoldRawHtml(file.value);
+    if (!mayHoldHtml || !containsRaw(tree)) return tree;
+    if (!rehypeRaw) throw new Error('raw HTML met before loadRawHtmlSupport() settled: await it before parsing text that holds `<`');
+    reparse ??= rehypeRaw.call(this);
+    return reparse(tree);
   };
 };
 
@@ -60,14 +80,18 @@ const sanitizeSchema = {
   },
 };
 
-/** `true` is remark-gfm itself, all extensions: the reference the per-extension choice is tested against. */
-type GfmChoice = boolean | readonly GfmFeature[];
+/**
+ * false: no GFM; a list: those extensions (markdown-gfm.ts). A plugin stands for all of
+ * GFM: the tests pass remark-gfm itself, the reference the per-extension choice is
+ * checked against (a build never loads it, nor the Markdown writer it brings).
+ */
+type GfmChoice = false | readonly GfmFeature[] | Plugin<[], MdastRoot>;
 
 function createProcessor(language: Language, gfm: GfmChoice) {
   const labels = FOOTNOTE_LABELS[language];
   const parser = unified().use(remarkParse);
   // `use` adds to the processor it is called on; these plugins only configure the parser.
-  if (gfm === true) parser.use(remarkGfm);
+  if (typeof gfm === 'function') parser.use(gfm);
   else if (gfm !== false && gfm.length > 0) parser.use(remarkGfmFeatures, gfm);
   return parser
     .use(remarkRehype, {
@@ -85,7 +109,7 @@ function createProcessor(language: Language, gfm: GfmChoice) {
 const processors = new Map<string, ReturnType<typeof createProcessor>>();
 
 function processorFor(language: Language, gfm: GfmChoice): ReturnType<typeof createProcessor> {
-  const key = `${language} ${String(gfm)}`;
+  const key = `${language} ${typeof gfm === 'function' ? `plugin ${gfm.name}` : String(gfm)}`;
   let processor = processors.get(key);
   if (!processor) processors.set(key, (processor = createProcessor(language, gfm)));
   return processor;

@@ -109,7 +109,8 @@ export async function parseAll(sources: readonly SourceFile[], config: Config, o
     try {
       // Loaded only here: with workers, the main thread never pays for the Markdown stack.
       const { parseArticle } = await import('./article.ts');
-      const { markdownClock } = await import('./markdown.ts');
+      const { loadRawHtmlSupport, markdownClock, mayHoldRawHtml } = await import('./markdown.ts');
+      if (sources.some((source) => mayHoldRawHtml(source.bytes))) await loadRawHtmlSupport();
       const before = markdownClock.ms;
       const start = performance.now();
       // As on the workers (worker-thread.ts): the yaml parser reads process.env once per

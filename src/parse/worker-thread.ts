@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { parseArticle } from './article.ts';
-import { markdownClock } from './markdown.ts';
+import { loadRawHtmlSupport, markdownClock, mayHoldRawHtml } from './markdown.ts';
 import { finishArticle } from './finish-article.ts';
 import type { WorkerBatch, WorkerReply } from './pool.ts';
 
@@ -14,7 +14,9 @@ const { config } = workerData as { config: Config };
 // environment is its own copy anyway; a plain object makes those reads free.
 process.env = { ...process.env };
 
-parentPort!.on('message', ({ id, items }: WorkerBatch) => {
+parentPort!.on('message', async ({ id, items }: WorkerBatch) => {
+  // Replies carry the batch id: one that waits here may be overtaken by the next.
+  if (items.some(({ source }) => mayHoldRawHtml(source.bytes))) await loadRawHtmlSupport();
   const start = performance.now();
   const before = markdownClock.ms;
   const results = items.map(({ source, display }) => {

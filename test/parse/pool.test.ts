@@ -36,6 +36,27 @@ describe('parse pool', () => {
     }
   }, 60_000);
 
+  it('parses raw HTML the same on the main thread and on workers, which load its parser only for files that may hold some', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) {
+      const body = i % 13 === 0 ? `正文${i}，<b>粗体</b><script>alert(${i})</script><span onclick="x()">点</span>。` : `正文${i}，没有标签。`;
+      files[`h${i}.md`] = md({ title: `标签${i}`, date: `2026-10-${String(1 + (i % 28)).padStart(2, '0')}` }, body);
+    }
+    const contentDir = await writeArchive(files);
+    const trees = [];
+    for (const workers of [0, 2]) {
+      const outDir = path.join(path.dirname(contentDir), `dist-${workers}`);
+      await build({ contentDir, outDir, now: NOW, workers, search: false });
+      const tree = new Map<string, string>();
+      for (const file of await listFiles(outDir)) tree.set(file, await readFile(path.join(outDir, file), 'utf8'));
+      trees.push(tree);
+    }
+    const page = trees[0]!.get('2026/10/h13/index.html')!;
+    expect(page).toContain('正文13，<b>粗体</b>');
+    expect(page).not.toMatch(/alert\(13\)|onclick/);
+    expect([...trees[1]!]).toEqual([...trees[0]!]);
+  }, 60_000);
+
   it('records every article’s related-link tokens, the same on workers as on the main thread', async () => {
     const config = await loadConfig(SAMPLE, {}, new Diagnostics());
     const sources = await loadSources(SAMPLE);
