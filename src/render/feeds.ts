@@ -3,8 +3,7 @@
 // News sitemap through the `sitemap` package; robots.txt. Neither format is written
 // by string concatenation: those libraries escape and validate what we would get wrong.
 import { Readable } from 'node:stream';
-import { Feed } from 'feed';
-import { SitemapIndexStream, SitemapStream, streamToPromise, type SitemapItemLoose } from 'sitemap';
+import type { SitemapItemLoose } from 'sitemap';
 import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
 import type { Article, MadePage, Page } from '../types.ts';
@@ -19,16 +18,16 @@ export const NEWS_WINDOW_MS = 2 * DAY_MS;
 export const NEWS_MAX_URLS = 1_000;
 
 /**
- * Feeds and child sitemaps are made pages (their inputs are digested first, so that an
+ * Feeds and sitemaps are made pages: their inputs are digested first, so that an
  * incremental build keeps the unchanged ones without running the libraries'
- * serializers and streams: ~65 ms of a rebuild at 4,000 articles); the sitemap index,
- * the news sitemap and robots.txt are small and made every time.
+ * serializers and streams (~65 ms of a rebuild at 4,000 articles), or even loading
+ * them (~150 KB of code, imported in `make`). robots.txt is small and made every time.
  */
 export async function* syndicationPages(site: Site): AsyncGenerator<Page | MadePage> {
   for (const { path, title, articles, group } of feedsOf(site)) yield* feedPages(site, path, title, articles, group);
   yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS);
-  const news = await newsSitemap(site);
-  if (news) yield { path: 'sitemap-news.xml', content: news };
+  const news = newsSitemap(site);
+  if (news) yield news;
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
 }
 
@@ -56,14 +55,15 @@ function* feedPages(site: Site, path: string, title: string, articles: readonly 
   // what each entry shows (with full content, every field of the article, as a digest).
   const shown = (a: Article) => (config.feedContent === 'full' ? articleToken(a) : [a.url, a.title, a.date, a.updated ?? null, a.summary, a.authors, a.category ?? null, a.tags, a.image ?? null]);
   const inputsDigest = jsonDigest(`${configKey(config)}\0${JSON.stringify([path, title, group?.name ?? null, latest.map(shown)])}`);
-  let made: [rss: string, atom: string, json: string] | undefined;
+  let made: Promise<[rss: string, atom: string, json: string]> | undefined;
   const feeds = () => (made ??= makeFeeds(config, path, title, latest, group));
-  yield { path: `${base}feed.xml`, inputsDigest, make: () => feeds()[0] };
-  yield { path: `${base}atom.xml`, inputsDigest, make: () => feeds()[1] };
-  yield { path: `${base}feed.json`, inputsDigest, make: () => feeds()[2] };
+  yield { path: `${base}feed.xml`, inputsDigest, make: async () => (await feeds())[0] };
+  yield { path: `${base}atom.xml`, inputsDigest, make: async () => (await feeds())[1] };
+  yield { path: `${base}feed.json`, inputsDigest, make: async () => (await feeds())[2] };
 }
 
-function makeFeeds(config: Site['config'], path: string, title: string, latest: readonly Article[], group: Group | undefined): [rss: string, atom: string, json: string] {
+async function makeFeeds(config: Site['config'], path: string, title: string, latest: readonly Article[], group: Group | undefined): Promise<[rss: string, atom: string, json: string]> {
+  const { Feed } = await import('feed');
   const link = absoluteUrl(config, path);
   // A feed's `updated` is its newest entry, not the build time: rebuilding an
   // unchanged archive must not make every reader re-fetch.
@@ -131,23 +131,28 @@ export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEn
       // A digest: a child sitemap is made of up to 50,000 URLs.
       inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
       make: async () => {
+        const { SitemapStream, streamToPromise } = await import('sitemap');
         const stream = new SitemapStream({ hostname: baseUrl });
         return (await streamToPromise(Readable.from(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose)).pipe(stream))).toString('utf8');
       },
     };
     if (start + maxUrls >= entries.length) break;
   }
-  const index = new SitemapIndexStream();
-  const indexXml = await streamToPromise(Readable.from(childUrls.map((url) => ({ url }))).pipe(index));
-  yield { path: 'sitemap.xml', content: indexXml.toString('utf8') };
+  yield {
+    path: 'sitemap.xml',
+    inputsDigest: jsonDigest(JSON.stringify(childUrls)),
+    make: async () => {
+      const { SitemapIndexStream, streamToPromise } = await import('sitemap');
+      return (await streamToPromise(Readable.from(childUrls.map((url) => ({ url }))).pipe(new SitemapIndexStream()))).toString('utf8');
+    },
+  };
 }
 
 /** Undefined when nothing was published in the window: the library (rightly) refuses an empty sitemap. */
-async function newsSitemap(site: Site): Promise<string | undefined> {
+function newsSitemap(site: Site): MadePage | undefined {
   const { config } = site;
   const recent = site.articles.filter((a) => a.date > site.now - NEWS_WINDOW_MS && a.date <= site.now).slice(0, NEWS_MAX_URLS);
   if (recent.length === 0) return undefined;
-  const stream = new SitemapStream({ hostname: config.baseUrl, xmlns: { news: true, xhtml: false, image: false, video: false } });
   const items: SitemapItemLoose[] = recent.map((article) => ({
     url: absoluteUrl(config, article.url),
     news: {
@@ -156,7 +161,15 @@ async function newsSitemap(site: Site): Promise<string | undefined> {
       title: article.title,
     },
   }));
-  return (await streamToPromise(Readable.from(items).pipe(stream))).toString('utf8');
+  return {
+    path: 'sitemap-news.xml',
+    inputsDigest: jsonDigest(JSON.stringify([config.baseUrl, items])),
+    make: async () => {
+      const { SitemapStream, streamToPromise } = await import('sitemap');
+      const stream = new SitemapStream({ hostname: config.baseUrl, xmlns: { news: true, xhtml: false, image: false, video: false } });
+      return (await streamToPromise(Readable.from(items).pipe(stream))).toString('utf8');
+    },
+  };
 }
 
 /** Google News wants ISO 639 codes, with zh-cn / zh-tw as its two Chinese forms. */
