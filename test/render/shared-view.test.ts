@@ -3,8 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build.ts';
 import { sitePages } from '../../src/render/pages.ts';
-import { isSharedView, sharedView, withTokens } from '../../src/render/shared-view.ts';
+import { isSharedView, jsonDigest, sharedView, withTokens } from '../../src/render/shared-view.ts';
 import { NOW } from '../helpers.ts';
+
+describe('jsonDigest', () => {
+  it('tells apart strings that differ only in a lone surrogate, which UTF-8 would merge', () => {
+    const keys = ['["a\ud800b"]', '["a\udbffb"]', '["a\ufffdb"]', '["a\udc00b"]', '["a\ud83d\ude00b"]', '["ab"]'];
+    expect(new Set(keys.map(jsonDigest)).size).toBe(keys.length);
+    expect(jsonDigest('["中文", 1]')).toBe(jsonDigest(`["中文", ${1}]`));
+  });
+});
 
 describe('shared views', () => {
   it('serialize as a token that changes with their fields, nested shared views included', () => {
