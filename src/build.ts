@@ -201,8 +201,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   takeSlugsUsed(); // from here on, this build's names
   const slugsKept = cache?.store.slugs();
   if (slugsKept) knowSlugs(slugsKept);
-  // The site's zone offsets by hour, as the last build learned them from Intl.
-  const zoneKey = cache ? digest(zoneDataVersion(), config.timezone) : undefined;
+  // The site's zone offsets by hour, as the last build learned them from Intl: under
+  // the tool's version and the settings (parseKey: the zone among them) and Intl's data.
+  const zoneKey = cache ? digest(parseKey, zoneDataVersion()) : undefined;
   const zonesKept = zoneKey === undefined ? undefined : cache!.store.zoneOffsets(zoneKey);
   if (zonesKept) learnZoneOffsets(config.timezone, zonesKept);
   const zoneHoursAsked = zoneOffsetsAsked();

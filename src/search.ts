@@ -29,7 +29,12 @@ export interface SearchIndexResult {
 export async function indexSite(siteDir: string): Promise<SearchIndexResult> {
   // Loaded here, not at the top: a build without search, or one whose pages the cache
   // kept, never pays for the client and the child-process modules it brings (~8 ms).
-  const pagefind = await import('pagefind');
+  let pagefind: typeof import('pagefind');
+  try {
+    pagefind = await import('pagefind');
+  } catch (error) {
+    throw failed(`could not load Pagefind: ${(error as Error).message ?? String(error)}`);
+  }
   let created;
   try {
     created = await pagefind.createIndex({});

@@ -75,8 +75,8 @@ export function absoluteUrl(config: Config, sitePath: string): string {
   return new URL(relative, config.baseUrl).href;
 }
 
-/** Unreserved characters and slashes, no segment that is `.` or `..`. */
-const PLAIN_RELATIVE = /^(?!\.\.?(?:\/|$))(?:[A-Za-z0-9\-_~]|\/(?!\.\.?(?:\/|$))|\.)*$/;
+/** Unreserved characters and slashes, no segment that is `.` or `..`, no leading slash (`//host/` is another host). */
+const PLAIN_RELATIVE = /^(?!\/|\.\.?(?:\/|$))(?:[A-Za-z0-9\-_~]|\/(?!\.\.?(?:\/|$))|\.)*$/;
 /** An http(s) base as normalizeBaseUrl leaves it: a trailing slash, no query, no fragment, no backslash. */
 const PLAIN_BASE = /^https?:\/\/[^/?#\\]+\/(?:[^?#\\]*\/)?$/;
 const plainBases = new Map<string, boolean>();
