@@ -13,14 +13,26 @@ import { setFlagsFromString } from 'node:v8';
 
 const RENDER_HEAP_GROWING_PERCENT = 25;
 
+/**
+ * The flags set here, with their values at start-up, where src/boot.js finds them:
+ * V8 checks a code cache against the flags it was made under, so boot.js sets these
+ * back while it reads or makes one.
+ */
+const startFlags: Map<string, { start: string; value: string }> = ((globalThis as Record<symbol, unknown>)[Symbol.for('broadsheet.v8-start-flags')] ??= new Map()) as Map<string, { start: string; value: string }>;
+
+function setFlag(name: string, value: number, start: number): void {
+  setFlagsFromString(`--${name}=${value}`);
+  startFlags.set(name, { start: String(start), value: String(value) });
+}
+
 /** For the main thread's long render: the heap stays close to its live data. */
 export function keepHeapNearLiveSize(): void {
-  setFlagsFromString(`--heap-growing-percent=${RENDER_HEAP_GROWING_PERCENT}`);
+  setFlag('heap-growing-percent', RENDER_HEAP_GROWING_PERCENT, 0);
 }
 
 /** V8's own heap growth (0 = its default), for allocation-heavy parsing. */
 export function defaultHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=0');
+  setFlag('heap-growing-percent', 0, 0);
 }
 
 // Parse workers start cold: every worker compiles the Markdown stack's hot functions
@@ -44,10 +56,10 @@ const tuneTiering = () => TUNED_FOR_V8.test(process.versions.v8) && !userChoseBu
 
 /** Later, cheaper optimization, for threads that start cold and share the cores (parse workers). */
 export function optimizeLater(): void {
-  if (tuneTiering()) setFlagsFromString(`--interrupt-budget=${PARSE_WORKER_INTERRUPT_BUDGET}`);
+  if (tuneTiering()) setFlag('interrupt-budget', PARSE_WORKER_INTERRUPT_BUDGET, V8_DEFAULT_INTERRUPT_BUDGET);
 }
 
 /** V8's default tiering again. */
 export function defaultOptimization(): void {
-  if (tuneTiering()) setFlagsFromString(`--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}`);
+  if (tuneTiering()) setFlag('interrupt-budget', V8_DEFAULT_INTERRUPT_BUDGET, V8_DEFAULT_INTERRUPT_BUDGET);
 }

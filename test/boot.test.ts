@@ -3,7 +3,7 @@
 // the bundled CLI must write exactly what the unbundled code writes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ describe('the CLI bundle', () => {
     }
   });
 
-  it('builds the sample site byte for byte as the unbundled code does, on the main thread and on workers', async () => {
+  it('builds the sample site byte for byte as the unbundled code does, on the main thread and on workers, with and without the code cache', async () => {
     const out = await tempDir();
     const build = async (dir: string, env: NodeJS.ProcessEnv) => {
       const args = [path.join(ROOT, 'src/bin.js'), 'build', '--content', path.join(ROOT, 'content'), '--out', path.join(out, dir), '--no-search', '--no-cache', '--now', '2026-11-20T08:00:00Z'];
@@ -38,10 +38,18 @@ describe('the CLI bundle', () => {
       const manifest = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/.cache/broadsheet', `${key}.json`), 'utf8')) as { inputs: [string, string][] };
       for (const fix of DEPENDENCY_FIXES) expect(manifest.inputs.map(([file]) => file), entry).toContain(path.join(ROOT, 'node_modules', fix.file));
     }
+    // Without source maps the main thread runs the bundle's CommonJS form with V8's code
+    // cache: the runs above left a cache beside each chunk they loaded, which this one
+    // reads back (a cache V8 rejected would be named on stderr); then the ES modules.
+    const cliKey = createHash('sha256').update(path.join(ROOT, 'src/cli.ts')).digest('hex').slice(0, 16);
+    const cliBundle = path.dirname(path.join(ROOT, 'node_modules/.cache/broadsheet', (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/.cache/broadsheet', `${cliKey}.json`), 'utf8')) as { entry: string }).entry));
+    expect(readdirSync(cliBundle).filter((name) => name.endsWith('.cjs.v8cache'))).toContain('entry.cjs.v8cache');
+    expect(await build('bundled-cached', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0' })).not.toMatch(/code cache rejected|bundling failed|no CommonJS form/);
+    await build('bundled-modules', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0', BROADSHEET_CODE_CACHE: '0' });
     await build('tsx', { BROADSHEET_NO_BUNDLE: '1', BROADSHEET_WORKERS: '0' });
     const expected = await listFiles(path.join(out, 'tsx'));
     expect(expected.length).toBeGreaterThan(100);
-    for (const dir of ['bundled', 'bundled-workers']) {
+    for (const dir of ['bundled', 'bundled-workers', 'bundled-cached', 'bundled-modules']) {
       expect(await listFiles(path.join(out, dir))).toEqual(expected);
       for (const file of expected) expect(readFileSync(path.join(out, dir, file)).equals(readFileSync(path.join(out, 'tsx', file))), `${dir}/${file}`).toBe(true);
     }
