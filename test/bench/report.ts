@@ -12,6 +12,8 @@ export interface RunResult extends Measurement {
   /** cold: no previous site or build cache; warm: the same archive again with one article edited; unchanged: once more, no edit. */
   run: 'cold' | 'warm' | 'unchanged';
   articlesPerSecond: number;
+  /** Every run's wall time where several were made; the rest of this entry is the median one's. */
+  wallsMs?: number[];
 }
 
 export interface DevResult {
@@ -101,7 +103,7 @@ const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFi
 export function table(result: BenchResult): string {
   const header = ['corpus', 'articles', 'run', 'wall s', 'articles/s', 'peak RSS MB', 'startup', 'load', 'parse', '(frontmatter', 'markdown)', 'related', 'rankings', 'render', 'write', 'search'];
   const rows = result.runs.map((r) => [
-    r.corpus, r.size.toLocaleString('en-US'), r.filesReused > 0 ? `${r.run} (${r.filesReused.toLocaleString('en-US')} files kept)` : r.run, s(r.wallMs), Math.round(r.articlesPerSecond).toLocaleString('en-US'),
+    r.corpus, r.size.toLocaleString('en-US'), `${r.run}${r.filesReused > 0 ? ` (${r.filesReused.toLocaleString('en-US')} files kept)` : ''}${r.wallsMs ? `, median of ${r.wallsMs.length}` : ''}`, s(r.wallMs), Math.round(r.articlesPerSecond).toLocaleString('en-US'),
     r.treePeakRssMb !== undefined && r.treePeakRssMb > r.peakRssMb ? `${r.peakRssMb} (tree ${r.treePeakRssMb})` : String(r.peakRssMb),
     s(r.phases['startup']), s(r.phases['load']), s(r.phases['parse']), s(r.phases['frontmatter']), s(r.phases['markdown']),
     s(r.phases['related']), s(r.phases['rankings']), s(r.phases['render']), s(r.phases['write']), s(r.phases['search']),
