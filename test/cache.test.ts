@@ -562,6 +562,31 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build({ ...options, cache: false }))).toEqual(['v2', 'v1', 'v0']);
   });
 
+  it('rewrites its record of the sources after a no-change build only when that build learned something to trust', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3; i++) files[`r${i}.md`] = md({ title: `记录${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    const pagesFile = path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('pages-'))!);
+    await writeFile(path.join(contentDir, 'r1.md'), md({ title: '记录1', date: '2026-11-02' }, '正文1，改了。'));
+    await build(options);
+    const afterEdit = (await stat(pagesFile)).mtimeMs;
+    // r1 changed under 2 s ago: read again, still not trusted, so nothing new to keep.
+    const racy = await build(options);
+    expect([racy.unchanged, racy.filesRead]).toEqual([true, 1]);
+    expect((await stat(pagesFile)).mtimeMs).toBe(afterEdit);
+    // Past 2 s its stat is trusted: kept once, and read no more.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const trusted = await build(options);
+    expect([trusted.unchanged, trusted.filesRead]).toEqual([true, 1]);
+    expect((await stat(pagesFile)).mtimeMs).not.toBe(afterEdit);
+    expect((await build(options)).filesRead).toBe(0);
+  });
+
   it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4; i++) files[`d${i}.md`] = md({ title: `会话${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
