@@ -152,7 +152,8 @@ async function commonJsForms(outputFiles) {
       if (code.startsWith(ESM_BANNER)) code = code.slice(ESM_BANNER.length);
       code = code.replace(externalImport, '__importExternal("$1")').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
       const { code: converted } = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'silent' });
-      if (converted.includes('import.meta') || [...EXTERNAL_PACKAGES].some((name) => converted.includes(`require("${name}`))) return new Map();
+      // A dynamic import() left would need a loader for it in vm.Script (Node 20.x has one only from a late minor).
+      if (/\bimport(?:\.meta|\()/.test(converted) || [...EXTERNAL_PACKAGES].some((name) => converted.includes(`require("${name}`))) return new Map();
       // Compiled once here (not run): a form V8 would refuse fails now, not mid-build.
       new vm.Script(commonJsWrapper(converted), { filename: file.path });
       forms.set(file.path.replace(/\.mjs$/, '.cjs'), converted);
@@ -215,7 +216,7 @@ function runWithCodeCache(entry) {
       // none yet
     }
     const source = commonJsWrapper(readFileSync(file, 'utf8'));
-    const script = withStartFlags(() => new vm.Script(source, { filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }));
+    const script = withStartFlags(() => new vm.Script(source, { filename: file, cachedData }));
     if (cachedData === undefined || script.cachedDataRejected) {
       fresh.push({ script, cacheFile });
       if (cachedData && process.env.BROADSHEET_DEBUG_BOOT) console.error(`broadsheet: code cache rejected: ${path.basename(file)}`);
