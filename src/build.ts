@@ -14,7 +14,7 @@ import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
-import { dataFileDigest, displayPathFrom, loadSources, NO_BYTES, readsSince, readUnread, type KnownFile } from './load.ts';
+import { dataFileDigest, displayPathFrom, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesUnchanged, type KnownFile } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
@@ -164,12 +164,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // settings: after a settings change the sources it holds no parse for are read again.
   if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, articles: new Map(), pages: new Map() });
   const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
-  // What the last build read of each file: unchanged files are not read and hashed again.
-  const remembered = cache?.store.previous.sources;
-  const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
-  const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
-  const sources = await timed('load', () => loadSources(contentDir, knownFiles));
-  let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
   // Everything a build reads: when it all matches the last build into this folder,
@@ -180,19 +174,42 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // The templates are hashed once: both keys below hold them.
   const templatesFingerprint = writes || session ? folderFingerprint(templatesDir) : '';
   const templatesKey = (cache && writes) || session ? renderKey(parseKey, templatesFingerprint) : '';
-  const siteKey = writes ? await siteInputs(templatesFingerprint, config, options, contentDir, sources, knownFiles) : undefined;
   // Messages name files relative to the working directory; cached parses hold their
   // display paths and are keyed by the content folder (parseKey, in templatesKey).
-  const inputs = cache && siteKey !== undefined ? digest(siteKey, templatesKey, process.cwd()) : undefined;
+  const inputsOf = (siteKey: string) => digest(siteKey, templatesKey, process.cwd());
   const last = cache?.store.previous;
+  const unchanged = (filesRead: number): BuildResult => ({
+    config, site: undefined, diagnostics: last!.report!.diagnostics, timings, articleCount: last!.report!.articleCount, pageCount: last!.pageCount,
+    pages: undefined, notes: last!.report!.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
+  });
+  // The quick way first: the files the last build read, each with the stat it trusted,
+  // compared with no record unpacked and no object made per file.
+  const check = cache && writes && last?.report ? last.sourcesCheck : undefined;
+  if (check) {
+    const start = performance.now();
+    // A data file that changed is read once, below, not here too (an export runs to hundreds of MB).
+    const read = await sourcesUnchanged(contentDir, check);
+    const dataDigests = read === undefined ? [undefined] : await Promise.all(DATA_FILES.map((file) => knownDataFileDigest(contentDir, file, check.others)));
+    const same = dataDigests.every((d) => d !== undefined) && inputsOf(siteInputs(templatesFingerprint, config, options, contentDir, check.digest, dataDigests as string[])) === last!.inputs;
+    timings.push({ stage: same ? 'load' : 'load (quick check)', ms: performance.now() - start });
+    if (same) return unchanged(read!);
+  }
+
+  // What the last build read of each file: unchanged files are not read and hashed again.
+  const remembered = cache?.store.previous.sources;
+  const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
+  const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
+  const sources = await timed('load', () => loadSources(contentDir, knownFiles));
+  let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
+  const sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
+  const sourcesCheck = () => (knownFiles ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest) : undefined);
+  const siteKey = writes ? siteInputs(templatesFingerprint, config, options, contentDir, sourcesDigest, await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles)))) : undefined;
+  const inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
     // time) may be trusted now: remembering them spares the next build reading them again.
-    if (knownFiles && readsSince(knownFiles) !== readsBefore) await cache!.store.saveSources(options.outDir, { contentDir, known: knownFiles });
-    return {
-      config, site: undefined, diagnostics: last.report.diagnostics, timings, articleCount: last.report.articleCount, pageCount: last.pageCount,
-      pages: undefined, notes: last.report.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
-    };
+    if (knownFiles && readsSince(knownFiles) !== readsBefore) await cache!.store.saveSources(options.outDir, { contentDir, known: knownFiles }, sourcesCheck());
+    return unchanged(filesRead);
   }
 
   // Loaded only now: a build that ends above never pays for the site's modules (with
@@ -457,7 +474,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     if (cache && inputs) {
       const report = { articleCount: result.articleCount, diagnostics: result.diagnostics, notes };
-      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! });
+      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! }, sourcesCheck());
       if (zoneKey !== undefined && zoneOffsetsAsked() > zoneHoursAsked) await cache.store.saveZoneOffsets(zoneKey, knownZoneOffsets(config.timezone));
     }
     result.pageCount = writer.pagesWritten;
@@ -470,14 +487,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
  * where the build runs (folders, working directory), as the site is: it goes into the
  * site marker.
  */
-async function siteInputs(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile> | undefined): Promise<string> {
+function siteInputs(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string, sourcesDigest: string, dataDigests: readonly string[]): string {
   return digest(
     toolVersion(), templatesFingerprint, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
     folderFingerprint(path.join(contentDir, 'static')),
-    await dataFileDigest(contentDir, PAGEVIEWS_CSV, known), await dataFileDigest(contentDir, PAGEVIEWS_JSON, known),
-    ...sources.map((s) => `${s.path}:${s.hash}`),
+    ...dataDigests,
+    sourcesDigest,
   );
 }
+
+/** The data files a site is made from besides the articles, in siteInputs' order. */
+const DATA_FILES = [PAGEVIEWS_CSV, PAGEVIEWS_JSON];
 
 /** Everything a parsed article depends on besides its bytes: the tool's code and the settings parsing reads. */
 function parseKeyFor(config: Config, contentDir: string): string {

@@ -39,7 +39,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParseResult } from './parse/article.ts';
-import type { KnownFile } from './load.ts';
+import type { KnownFile, SourcesCheck } from './load.ts';
 import type { PageViewTable } from './index/pageviews.ts';
 import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { MadePage, PageSpec } from './types.ts';
@@ -56,7 +56,7 @@ const TERMS_FILE = 'terms.v8';
 const SLUGS_FILE = 'slugs.v8';
 const ZONES_FILE = 'zones.v8';
 /** Bump when the cache layout changes. */
-const FORMAT = 8;
+const FORMAT = 9;
 
 export interface CachedParse {
   hash: string;
@@ -98,8 +98,10 @@ export interface CacheState {
   inputs: string | undefined;
   /** The site marker that build wrote: the records hold only while the folder still carries it. */
   marker: string | undefined;
-  /** What that build read of each source file (load.ts), and from which content folder. */
-  sources: { contentDir: string; known: Map<string, KnownFile> } | undefined;
+  /** What that build read of each source file (load.ts), and from which content folder. Unpacked when first read. */
+  readonly sources: { contentDir: string; known: Map<string, KnownFile> } | undefined;
+  /** The same, as the build that finds nothing changed compares it first (load.ts, sourcesUnchanged). */
+  readonly sourcesCheck: SourcesCheck | undefined;
 }
 
 /**
@@ -113,7 +115,9 @@ interface StoredPages {
   inputs: string;
   marker: string;
   report: BuildReport;
-  sources: CacheState['sources'];
+  /** CacheState['sources'], serialized apart as the records are: a build whose check passes never unpacks it. */
+  sources: Uint8Array;
+  sourcesCheck: SourcesCheck | undefined;
 }
 
 export class BuildCache {
@@ -142,6 +146,7 @@ export class BuildCache {
     // replaced the site since: then the records describe files that are gone.
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
     let pages: Map<string, PageRecord> | undefined;
+    let sources: CacheState['sources'] | null = null;
     const state: CacheState = {
       get articles() {
         return readOnce()?.articles ?? new Map();
@@ -153,7 +158,10 @@ export class BuildCache {
       inputs: pageState?.inputs,
       marker: pageState?.marker,
       report: pageState?.report,
-      sources: pageState?.sources,
+      get sources() {
+        return sources === null ? (sources = pageState ? (deserialize(pageState.sources) as CacheState['sources']) : undefined) : sources;
+      },
+      sourcesCheck: pageState?.sourcesCheck,
     };
     return new BuildCache(dir, articlesFile, pagesFile, parseKey, state, () => (read === null ? undefined : read?.layout), pageState);
   }
@@ -230,12 +238,12 @@ export class BuildCache {
    * (a build that found nothing changed but read files it could not trust before): the
    * page records are written back as they were read, still packed.
    */
-  async saveSources(outDir: string, sources: NonNullable<CacheState['sources']>): Promise<void> {
-    if (this.storedPages) await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { ...this.storedPages, sources } satisfies StoredPages);
+  async saveSources(outDir: string, sources: NonNullable<CacheState['sources']>, sourcesCheck: SourcesCheck | undefined): Promise<void> {
+    if (this.storedPages) await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { ...this.storedPages, sources: serialize(sources), sourcesCheck } satisfies StoredPages);
   }
 
-  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>): Promise<void> {
-    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages: serialize(pages), pageCount: pages.size, inputs, marker, report, sources } satisfies StoredPages);
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>, sourcesCheck: SourcesCheck | undefined): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages: serialize(pages), pageCount: pages.size, inputs, marker, report, sources: serialize(sources), sourcesCheck } satisfies StoredPages);
   }
 }
 

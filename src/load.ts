@@ -122,9 +122,7 @@ export const NO_BYTES = Buffer.alloc(0);
  * to what this walk found. `readMaxSyncMs`: see SYNC_READ_MAX_MS (tests force either way).
  */
 export async function loadSources(contentDir: string, known?: Map<string, KnownFile>, readMaxSyncMs = SYNC_READ_MAX_MS): Promise<SourceFile[]> {
-  const relativePaths: string[] = [];
-  walk(contentDir, '', relativePaths, new Set([realpathSync(contentDir)]));
-  relativePaths.sort(compareText);
+  const relativePaths = sourcePaths(contentDir);
 
   const files: SourceFile[] = new Array(relativePaths.length);
   const startedAt = Date.now();
@@ -150,6 +148,91 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
   return files;
 }
 
+/** Every `*.md` file under `contentDir`, relative to it, in path order: what loadSources reads. */
+export function sourcePaths(contentDir: string): string[] {
+  const relativePaths: string[] = [];
+  walk(contentDir, '', relativePaths, new Set([realpathSync(contentDir)]));
+  return relativePaths.sort(compareText);
+}
+
+/**
+ * What a build needs to tell, with no object made per file, that the content folder
+ * holds the very files the last build read: their paths and the stats it trusted.
+ * A no-change build of 4,000 files spent ~10 ms making and collecting a record, a
+ * source and a few strings for each (the cache's record of each file's stat, read
+ * back as a Map of objects, included).
+ */
+export interface SourcesCheck {
+  contentDir: string;
+  /** sourcePaths(contentDir), joined by newlines (no file name holds one that the walk keeps). */
+  paths: string;
+  /** Per file: size, mtimeMs, ctimeMs, ino, as recorded (KnownFile); NaN for a file in `unsure`. */
+  stats: Float64Array;
+  /**
+   * Content hashes of the few files whose stat was too new to trust (just edited: the
+   * build right after an edit finds it so): read and hashed again by each check.
+   */
+  unsure: Map<string, string>;
+  /** The caller's digest of the files' paths and content hashes. */
+  digest: string;
+  /** What was known of the other files the build read (data files: page-view exports). */
+  others: Map<string, KnownFile>;
+}
+
+/** The check for `sources` as just loaded, when every one of them is known by a trusted stat; else undefined. */
+export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string): SourcesCheck | undefined {
+  const stats = new Float64Array(4 * sources.length);
+  const unsure = new Map<string, string>();
+  for (let i = 0; i < sources.length; i++) {
+    const { path: file, hash } = sources[i]!;
+    const entry = known.get(file);
+    if (entry === undefined) {
+      // Many such files (a fresh checkout): the slow way reads them once and remembers them.
+      if (unsure.size >= MAX_UNSURE_FILES) return undefined;
+      unsure.set(file, hash);
+      stats.fill(NaN, 4 * i, 4 * i + 4);
+    } else if (entry.hash !== hash) {
+      return undefined;
+    } else {
+      stats.set([entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino], 4 * i);
+    }
+  }
+  const paths = sources.map((source) => source.path);
+  if (paths.some((file) => file.includes('\n'))) return undefined;
+  const listed = new Set(paths);
+  const others = new Map([...known].filter(([file]) => !listed.has(file)));
+  return { contentDir, paths: paths.join('\n'), stats, unsure, digest, others };
+}
+
+/** Files a check may have to read and hash each time; more, and no check is kept. */
+const MAX_UNSURE_FILES = 64;
+
+/**
+ * When the article files under `contentDir` are exactly those `check` lists, each with
+ * the stat recorded (or the content, for an unsure one): how many files were read to
+ * tell. Undefined when any differs.
+ */
+export async function sourcesUnchanged(contentDir: string, check: SourcesCheck): Promise<number | undefined> {
+  if (check.contentDir !== contentDir) return undefined;
+  const relativePaths = sourcePaths(contentDir);
+  if (relativePaths.join('\n') !== check.paths) return undefined;
+  const absolutePaths = relativePaths.map((relative) => path.join(contentDir, relative));
+  const stats = await statAll(absolutePaths);
+  const recorded = check.stats;
+  for (let i = 0; i < stats.length; i++) {
+    const now = stats[i]!;
+    if (Number.isNaN(recorded[4 * i])) {
+      if (createHash('sha256').update(readFileSync(absolutePaths[i]!)).digest('hex') !== check.unsure.get(relativePaths[i]!)) return undefined;
+    } else if (now.size !== recorded[4 * i] || now.mtimeMs !== recorded[4 * i + 1] || now.ctimeMs !== recorded[4 * i + 2] || now.ino !== recorded[4 * i + 3]) {
+      return undefined;
+    }
+  }
+  // An unsure file stays unsure here, read again by every such check: learning that it
+  // can be trusted would mean writing the whole record again; the next build that
+  // reads the slow way (any change) remembers it.
+  return check.unsure.size;
+}
+
 /**
  * sha256 of a data file under `contentDir` (a page-view export), or 'none' when there
  * is none. With `known`, a file whose stat still matches is not read: exports run to
@@ -169,6 +252,14 @@ export async function dataFileDigest(contentDir: string, relative: string, known
   const digest = hash.digest('hex');
   if (known) remember(known, relative, stats, digest, startedAt);
   return digest;
+}
+
+/** dataFileDigest where it can be told without reading: the file is absent, or its stat matches `known`'s; else undefined. */
+export async function knownDataFileDigest(contentDir: string, relative: string, known: ReadonlyMap<string, KnownFile>): Promise<string | undefined> {
+  const stats = await statFile(path.join(contentDir, relative)).catch(() => undefined);
+  if (!stats) return 'none';
+  const before = known.get(relative);
+  return stillKnown(before, stats) ? before.hash : undefined;
 }
 
 /**

@@ -562,7 +562,34 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build({ ...options, cache: false }))).toEqual(['v2', 'v1', 'v0']);
   });
 
-  it('rewrites its record of the sources after a no-change build only when that build learned something to trust', async () => {
+  it('tells a no-change build by the paths and stats alone, and falls back to reading when any input differs', async () => {
+    const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/q0/,2026-11-26,5\n' };
+    for (let i = 0; i < 3; i++) files[`q${i}.md`] = md({ title: `快速${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    const quick = await build(options);
+    expect([quick.unchanged, quick.filesRead, quick.timings.map((t) => t.stage)]).toEqual([true, 0, ['config', 'load']]);
+    // The export changed (same size): the quick check gives way, the export is read, the lists follow it.
+    await writeFile(path.join(contentDir, 'data/pageviews.csv'), 'path,date,views\n/2026/11/q1/,2026-11-26,5\n');
+    const views = await build(options);
+    expect(views.unchanged).toBe(false);
+    expect(views.timings.map((t) => t.stage)).toContain('load (quick check)');
+    const html = await readFile(path.join(options.outDir, 'index.html'), 'utf8');
+    expect(/data-list="most-read">[\s\S]*?href="\/2026\/11\/(q\d)\/"/.exec(html)![1]).toBe('q1');
+    // A new build time, with every file as it was: read the slow way, and built.
+    expect((await build({ ...options, now: NOW + 60_000 })).unchanged).toBe(false);
+    // A file renamed: other paths.
+    await rename(path.join(contentDir, 'q2.md'), path.join(contentDir, 'q9.md'));
+    const renamed = await build({ ...options, now: NOW + 60_000 });
+    expect(renamed.unchanged).toBe(false);
+    expect(existsSync(path.join(options.outDir, '2026/11/q9/index.html'))).toBe(true);
+    expect(existsSync(path.join(options.outDir, '2026/11/q2/index.html'))).toBe(false);
+  });
+
+  it('reads a file too new to trust again in each no-change build, without rewriting its record of the sources', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 3; i++) files[`r${i}.md`] = md({ title: `记录${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
     const contentDir = await writeArchive(files);
@@ -579,12 +606,17 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     const racy = await build(options);
     expect([racy.unchanged, racy.filesRead]).toEqual([true, 1]);
     expect((await stat(pagesFile)).mtimeMs).toBe(afterEdit);
-    // Past 2 s its stat is trusted: kept once, and read no more.
+    // Its content is what counts: changed back and forth within the same second, it is built.
+    await writeFile(path.join(contentDir, 'r1.md'), md({ title: '记录1', date: '2026-11-02' }, '正文1，又改了。'));
+    const edited = await build(options);
+    expect(edited.unchanged).toBe(false);
+    expect(await readFile(path.join(options.outDir, '2026/11/r1/index.html'), 'utf8')).toContain('正文1，又改了。');
+    // Past 2 s, a build that reads the slow way (another file changed) remembers r1 by its stat.
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    const trusted = await build(options);
-    expect([trusted.unchanged, trusted.filesRead]).toEqual([true, 1]);
-    expect((await stat(pagesFile)).mtimeMs).not.toBe(afterEdit);
-    expect((await build(options)).filesRead).toBe(0);
+    await writeFile(path.join(contentDir, 'r2.md'), md({ title: '记录2', date: '2026-11-03' }, '正文2，改了。'));
+    expect((await build(options)).filesRead).toBe(2);
+    const after = await build(options);
+    expect([after.unchanged, after.filesRead]).toEqual([true, 1]);
   });
 
   it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
