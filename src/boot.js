@@ -171,6 +171,16 @@ function commonJsWrapper(code) {
 }
 
 /**
+ * The cache data of a `.v8cache` file, whose first 32 bytes are its sha256: V8 checks a
+ * cache's source, version and flags but, in release builds, not its bytes, and a
+ * damaged one stops the process with a fatal error. Undefined for a damaged file.
+ */
+function checkedCacheData(file) {
+  const data = file.subarray(32);
+  return file.length > 32 && createHash('sha256').update(data).digest().equals(file.subarray(0, 32)) ? data : undefined;
+}
+
+/**
  * V8 flags the program changes as it runs (src/memory.ts records them here with their
  * start-up values): a code cache holds only under the flags it was made with, so they
  * are set back while a cache is checked or made.
@@ -211,7 +221,7 @@ function runWithCodeCache(entry) {
     const cacheFile = `${file}.v8cache`;
     let cachedData;
     try {
-      cachedData = readFileSync(cacheFile);
+      cachedData = checkedCacheData(readFileSync(cacheFile));
     } catch {
       // none yet
     }
@@ -233,7 +243,8 @@ function runWithCodeCache(entry) {
       for (const { script, cacheFile } of fresh) {
         try {
           const temporary = `${cacheFile}.${process.pid}.tmp`;
-          writeFileSync(temporary, script.createCachedData());
+          const data = script.createCachedData();
+          writeFileSync(temporary, Buffer.concat([createHash('sha256').update(data).digest(), data]));
           renameSync(temporary, cacheFile);
         } catch {
           // a read-only node_modules: the next run compiles again

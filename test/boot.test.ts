@@ -45,11 +45,17 @@ describe('the CLI bundle', () => {
     const cliBundle = path.dirname(path.join(ROOT, 'node_modules/.cache/broadsheet', (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/.cache/broadsheet', `${cliKey}.json`), 'utf8')) as { entry: string }).entry));
     expect(readdirSync(cliBundle).filter((name) => name.endsWith('.cjs.v8cache'))).toContain('entry.cjs.v8cache');
     expect(await build('bundled-cached', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0' })).not.toMatch(/code cache rejected|bundling failed|no CommonJS form/);
+    // A damaged cache (V8 in a release build would stop the process on it) is passed over.
+    const cacheFile = path.join(cliBundle, 'entry.cjs.v8cache');
+    const damaged = readFileSync(cacheFile);
+    for (let at = 64; at < damaged.length; at += 97) damaged[at] ^= 0xff;
+    writeFileSync(cacheFile, damaged);
+    await build('bundled-damaged-cache', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0' });
     await build('bundled-modules', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0', BROADSHEET_CODE_CACHE: '0' });
     await build('tsx', { BROADSHEET_NO_BUNDLE: '1', BROADSHEET_WORKERS: '0' });
     const expected = await listFiles(path.join(out, 'tsx'));
     expect(expected.length).toBeGreaterThan(100);
-    for (const dir of ['bundled', 'bundled-workers', 'bundled-cached', 'bundled-modules']) {
+    for (const dir of ['bundled', 'bundled-workers', 'bundled-cached', 'bundled-damaged-cache', 'bundled-modules']) {
       expect(await listFiles(path.join(out, dir))).toEqual(expected);
       for (const file of expected) expect(readFileSync(path.join(out, dir, file)).equals(readFileSync(path.join(out, 'tsx', file))), `${dir}/${file}`).toBe(true);
     }
