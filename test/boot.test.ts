@@ -48,7 +48,7 @@ describe('the CLI bundle', () => {
     // A damaged cache (V8 in a release build would stop the process on it) is passed over.
     const cacheFile = path.join(cliBundle, 'entry.cjs.v8cache');
     const damaged = readFileSync(cacheFile);
-    for (let at = 64; at < damaged.length; at += 97) damaged[at] ^= 0xff;
+    for (let at = 64; at < damaged.length; at += 97) damaged[at] = damaged[at]! ^ 0xff;
     writeFileSync(cacheFile, damaged);
     await build('bundled-damaged-cache', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0' });
     await build('bundled-modules', { BROADSHEET_NO_BUNDLE: '', BROADSHEET_WORKERS: '0', BROADSHEET_CODE_CACHE: '0' });
