@@ -106,7 +106,9 @@ async function bundleFor(entry) {
   });
   loaded.clear();
   const commonJs = await commonJsForms(result.outputFiles);
-  const outputsHash = createHash('sha256').update(`common-js ${commonJs.size}`);
+  // The wrapper is in the name too: V8 checks a code cache against its source's length
+  // only, so a folder's caches must never outlive a change to how its forms are run.
+  const outputsHash = createHash('sha256').update(`common-js ${commonJs.size} ${commonJsWrapper('')}`);
   for (const file of result.outputFiles) outputsHash.update(file.path).update(file.contents);
   for (const [file, text] of commonJs) outputsHash.update(file).update(text);
   const folder = `${key}-${outputsHash.digest('hex').slice(0, 12)}`;
@@ -151,9 +153,12 @@ async function commonJsForms(outputFiles) {
       let code = file.text;
       if (code.startsWith(ESM_BANNER)) code = code.slice(ESM_BANNER.length);
       code = code.replace(externalImport, '__importExternal("$1")').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+      // Checked before converting, which would hide them: import.meta (the forms have
+      // none to give), and a dynamic import of anything but a chunk (it would become a
+      // require(), which an ES-module-only package refuses).
+      if (/\bimport\.meta\b|\bimport\((?!"\.\/)/.test(code)) return new Map();
       const { code: converted } = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'silent' });
-      // A dynamic import() left would need a loader for it in vm.Script (Node 20.x has one only from a late minor).
-      if (/\bimport(?:\.meta|\()/.test(converted) || [...EXTERNAL_PACKAGES].some((name) => converted.includes(`require("${name}`))) return new Map();
+      if ([...EXTERNAL_PACKAGES].some((name) => converted.includes(`require("${name}`))) return new Map();
       // Compiled once here (not run): a form V8 would refuse fails now, not mid-build.
       new vm.Script(commonJsWrapper(converted), { filename: file.path });
       forms.set(file.path.replace(/\.mjs$/, '.cjs'), converted);
@@ -234,7 +239,13 @@ function runWithCodeCache(entry) {
     const chunkRequire = (specifier) => (specifier.startsWith('./') ? load(path.join(folder, specifier.replace(/\.mjs$/, '.cjs'))) : nodeRequire(specifier));
     chunkRequire.resolve = nodeRequire.resolve;
     chunkRequire.cache = nodeRequire.cache;
-    script.runInThisContext()(module.exports, chunkRequire, module, importExternal);
+    try {
+      script.runInThisContext()(module.exports, chunkRequire, module, importExternal);
+    } catch (error) {
+      // As an ES module that failed to evaluate: the next import tries again, and fails again.
+      modules.delete(file);
+      throw error;
+    }
     return module.exports;
   };
   process.once('exit', () => {
@@ -242,7 +253,7 @@ function runWithCodeCache(entry) {
     withStartFlags(() => {
       for (const { script, cacheFile } of fresh) {
         try {
-          const temporary = `${cacheFile}.${process.pid}.tmp`;
+          const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
           const data = script.createCachedData();
           writeFileSync(temporary, Buffer.concat([createHash('sha256').update(data).digest(), data]));
           renameSync(temporary, cacheFile);
