@@ -182,15 +182,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     config, site: undefined, diagnostics: last!.report!.diagnostics, timings, articleCount: last!.report!.articleCount, pageCount: last!.pageCount,
     pages: undefined, notes: last!.report!.notes, filesParsed: 0, filesRead, pagesReused: 0, unchanged: true,
   });
+  // Everything but the files, digested once: the static folder's files are hashed here only.
+  const settings = writes ? siteSettings(templatesFingerprint, config, options, contentDir) : '';
+  const otherInputs = cache && writes ? inputsOf(settings) : undefined;
   // The quick way first: the files the last build read, each with the stat it trusted,
-  // compared with no record unpacked and no object made per file.
-  const check = cache && writes && last?.report ? last.sourcesCheck : undefined;
+  // compared with no record unpacked and no object made per file; only when nothing
+  // else changed (a build whose time comes from the clock never gets this far).
+  const check = cache && writes && last?.report && last.sourcesCheck?.otherInputs === otherInputs ? last.sourcesCheck : undefined;
   if (check) {
     const start = performance.now();
     // A data file that changed is read once, below, not here too (an export runs to hundreds of MB).
     const read = await sourcesUnchanged(contentDir, check);
     const dataDigests = read === undefined ? [undefined] : await Promise.all(DATA_FILES.map((file) => knownDataFileDigest(contentDir, file, check.others)));
-    const same = dataDigests.every((d) => d !== undefined) && inputsOf(siteInputs(templatesFingerprint, config, options, contentDir, check.digest, dataDigests as string[])) === last!.inputs;
+    const same = dataDigests.every((d) => d !== undefined) && inputsOf(siteInputs(settings, dataDigests as string[], check.digest)) === last!.inputs;
     timings.push({ stage: same ? 'load' : 'load (quick check)', ms: performance.now() - start });
     if (same) return unchanged(read!);
   }
@@ -202,8 +206,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sources = await timed('load', () => loadSources(contentDir, knownFiles));
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
-  const sourcesCheck = () => (knownFiles ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest) : undefined);
-  const siteKey = writes ? siteInputs(templatesFingerprint, config, options, contentDir, sourcesDigest, await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles)))) : undefined;
+  const sourcesCheck = () => (knownFiles && otherInputs !== undefined ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs) : undefined);
+  const siteKey = writes ? siteInputs(settings, await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles))), sourcesDigest) : undefined;
   const inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
@@ -485,15 +489,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 /**
  * A digest of everything a site is made from: the same digest, the same site. Free of
  * where the build runs (folders, working directory), as the site is: it goes into the
- * site marker.
+ * site marker. `settings` is siteSettings', the rest are the files'.
  */
-function siteInputs(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string, sourcesDigest: string, dataDigests: readonly string[]): string {
-  return digest(
-    toolVersion(), templatesFingerprint, JSON.stringify(config), String(options.now), String(options.drafts ?? false),
-    folderFingerprint(path.join(contentDir, 'static')),
-    ...dataDigests,
-    sourcesDigest,
-  );
+function siteInputs(settings: string, dataDigests: readonly string[], sourcesDigest: string): string {
+  return digest(settings, ...dataDigests, sourcesDigest);
+}
+
+/** What a site is made from besides the content folder's articles and data files: the tool, templates, settings, build time and static files. */
+function siteSettings(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string): string {
+  return digest(toolVersion(), templatesFingerprint, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(path.join(contentDir, 'static')));
 }
 
 /** The data files a site is made from besides the articles, in siteInputs' order. */

@@ -33,7 +33,7 @@
 // foreign cache file is ignored (a cold build); page records are trusted only while
 // the output folder's marker is the one the recording build wrote.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -493,12 +493,28 @@ export function folderFingerprint(dir: string): string {
 }
 
 
-function listFiles(root: string, relative = ''): string[] {
+/**
+ * Every file under `root`, links followed as Eta and the asset copy follow them (a
+ * template that is a link to a file elsewhere is still a template), each folder once.
+ */
+function listFiles(root: string, relative = '', visited = new Set([realpathSync(root)])): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const child = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) found.push(...listFiles(root, child));
-    else if (entry.isFile()) found.push(child);
+    let kind: { isDirectory(): boolean; isFile(): boolean } | undefined = entry;
+    if (entry.isSymbolicLink()) {
+      try {
+        kind = statSync(path.join(root, child));
+      } catch {
+        kind = undefined; // a dangling link: nothing to read
+      }
+    }
+    if (kind?.isDirectory()) {
+      const real = realpathSync(path.join(root, child));
+      if (!visited.has(real)) found.push(...listFiles(root, child, new Set([...visited, real])));
+    } else if (kind?.isFile()) {
+      found.push(child);
+    }
   }
   return found;
 }

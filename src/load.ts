@@ -175,12 +175,14 @@ export interface SourcesCheck {
   unsure: Map<string, string>;
   /** The caller's digest of the files' paths and content hashes. */
   digest: string;
+  /** The caller's digest of every input but the content folder's files: the check is made only when it still matches. */
+  otherInputs: string;
   /** What was known of the other files the build read (data files: page-view exports). */
   others: Map<string, KnownFile>;
 }
 
 /** The check for `sources` as just loaded, when every one of them is known by a trusted stat; else undefined. */
-export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string): SourcesCheck | undefined {
+export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string, otherInputs: string): SourcesCheck | undefined {
   const stats = new Float64Array(4 * sources.length);
   const unsure = new Map<string, string>();
   for (let i = 0; i < sources.length; i++) {
@@ -201,7 +203,7 @@ export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile
   if (paths.some((file) => file.includes('\n'))) return undefined;
   const listed = new Set(paths);
   const others = new Map([...known].filter(([file]) => !listed.has(file)));
-  return { contentDir, paths: paths.join('\n'), stats, unsure, digest, others };
+  return { contentDir, paths: paths.join('\n'), stats, unsure, digest, otherInputs, others };
 }
 
 /** Files a check may have to read and hash each time; more, and no check is kept. */

@@ -1,6 +1,6 @@
 // Incremental builds: after any sequence of edits, additions, deletions and renames,
 // a build that uses the cache writes exactly what a clean build writes.
-import { cp, readdir, readFile, rm, rename, writeFile, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, rename, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -209,6 +209,22 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(await readFile(path.join(root, 'dist/2026/11/x/index.html'), 'utf8')).toContain('<body class="changed">');
     expect(await readFile(path.join(root, 'dist/index.html'), 'utf8')).toContain('<body class="changed">');
     expect(warm.filesParsed).toBe(0);
+  });
+
+  it('re-renders when a template that is a link to a file elsewhere changes', async () => {
+    const contentDir = await writeArchive({ 'x.md': md({ title: '链接', date: '2026-11-01' }) });
+    const root = path.dirname(contentDir);
+    const templatesDir = path.join(root, 'templates');
+    await cp(BUILTIN_TEMPLATES, templatesDir, { recursive: true });
+    const shared = path.join(root, 'shared-layout.eta');
+    await rename(path.join(templatesDir, 'layout.eta'), shared);
+    await symlink(shared, path.join(templatesDir, 'layout.eta'));
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache'), templatesDir };
+    await build(options);
+    await writeFile(shared, (await readFile(shared, 'utf8')).replace('<body>', '<body class="linked">'));
+    const warm = await build(options);
+    expect(warm.unchanged).toBe(false);
+    expect(await readFile(path.join(root, 'dist/2026/11/x/index.html'), 'utf8')).toContain('<body class="linked">');
   });
 
   it('does not trust its records after another build replaced the site', async () => {
