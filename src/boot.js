@@ -195,12 +195,11 @@ const RUNTIME_FLAGS = Symbol.for('broadsheet.v8-start-flags');
 function withStartFlags(run) {
   const changed = globalThis[RUNTIME_FLAGS];
   if (!(changed instanceof Map) || changed.size === 0) return run();
-  const current = new Map(changed);
-  for (const [name, { start }] of current) setFlagsFromString(`--${name}=${start}`);
+  for (const [name, { start }] of changed) setFlagsFromString(`--${name}=${start}`);
   try {
     return run();
   } finally {
-    for (const [name, { value }] of current) setFlagsFromString(`--${name}=${value}`);
+    for (const [name, { value }] of changed) setFlagsFromString(`--${name}=${value}`);
   }
 }
 

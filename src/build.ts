@@ -193,8 +193,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const start = performance.now();
     // A data file that changed is read once, below, not here too (an export runs to hundreds of MB).
     const read = await sourcesUnchanged(contentDir, check);
-    const dataDigests = read === undefined ? [undefined] : await Promise.all(DATA_FILES.map((file) => knownDataFileDigest(contentDir, file, check.others)));
-    const same = dataDigests.every((d) => d !== undefined) && inputsOf(siteInputs(settings, dataDigests as string[], check.digest)) === last!.inputs;
+    const dataDigests = read === undefined ? [] : await Promise.all(DATA_FILES.map((file) => knownDataFileDigest(contentDir, file, check.others)));
+    const same = read !== undefined && dataDigests.every((d): d is string => d !== undefined) && inputsOf(siteInputs(settings, dataDigests, check.digest)) === last!.inputs;
     timings.push({ stage: same ? 'load' : 'load (quick check)', ms: performance.now() - start });
     if (same) return unchanged(read!);
   }

@@ -224,7 +224,7 @@ export async function sourcesUnchanged(contentDir: string, check: SourcesCheck):
   for (let i = 0; i < stats.length; i++) {
     const now = stats[i]!;
     if (Number.isNaN(recorded[4 * i])) {
-      if (createHash('sha256').update(readFileSync(absolutePaths[i]!)).digest('hex') !== check.unsure.get(relativePaths[i]!)) return undefined;
+      if (contentHash(readFileSync(absolutePaths[i]!)) !== check.unsure.get(relativePaths[i]!)) return undefined;
     } else if (now.size !== recorded[4 * i] || now.mtimeMs !== recorded[4 * i + 1] || now.ctimeMs !== recorded[4 * i + 2] || now.ino !== recorded[4 * i + 3]) {
       return undefined;
     }
@@ -276,8 +276,13 @@ export async function readUnread(sources: readonly SourceFile[]): Promise<number
 
 /** Reads and hashes each of `files`, handing each to `keep` with its index: synchronously while reads come fast, else concurrently. */
 async function readAll(files: readonly string[], maxSyncMs: number, keep: (index: number, bytes: Buffer, hash: string) => void): Promise<void> {
-  const hashed = (index: number, bytes: Buffer) => keep(index, bytes, createHash('sha256').update(bytes).digest('hex'));
+  const hashed = (index: number, bytes: Buffer) => keep(index, bytes, contentHash(bytes));
   await eachAdaptively(files.length, maxSyncMs, (index) => hashed(index, readFileSync(files[index]!)), async (index) => hashed(index, await readFile(files[index]!)));
+}
+
+/** A source's content hash, as SourceFile.hash and KnownFile.hash hold it. */
+function contentHash(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** What a link points at; undefined for a dangling link or a loop of links. */

@@ -34,6 +34,20 @@ function articleText(rng: ReturnType<typeof random>, n: number): string {
   return md({ title: `${rng.pick(WORDS)}${rng.pick(WORDS)}第${n}号`, date: `2026-11-${String(day).padStart(2, '0')}T0${rng.int(10)}:00:00+08:00`, category: rng.pick(CATEGORIES), tags: JSON.stringify(tags), ...extra }, body);
 }
 
+/**
+ * `count` articles `${prefix}0.md`... titled `${title}0`..., dated 2026-11-01 on (or by
+ * `date`), with `extra` files, and the options of cached builds into root/dist and
+ * root/cache.
+ */
+async function cachedArchive(prefix: string, title: string, count: number, extra: Record<string, string> = {}, date = (i: number) => `2026-11-0${i + 1}`) {
+  const files: Record<string, string> = { ...extra };
+  for (let i = 0; i < count; i++) files[`${prefix}${i}.md`] = md({ title: `${title}${i}`, date: date(i) }, `正文${i}。`);
+  const contentDir = await writeArchive(files);
+  const root = path.dirname(contentDir);
+  const cacheDir = path.join(root, 'cache');
+  return { contentDir, root, cacheDir, options: { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir } };
+}
+
 /** Every file with its text, and every folder (as "name/": an update must not leave empty ones behind). */
 async function treeOf(dir: string): Promise<Map<string, string>> {
   const files = await listFiles(dir);
@@ -352,12 +366,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
   });
 
   it('parses everything again when the cache file is cut short or is not a cache', async () => {
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 5; i++) files[`c${i}.md`] = md({ title: `缓存${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
-    const contentDir = await writeArchive(files);
-    const root = path.dirname(contentDir);
-    const cacheDir = path.join(root, 'cache');
-    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const { contentDir, root, cacheDir, options } = await cachedArchive('c', '缓存', 5);
     await build(options);
     const articlesFile = path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('articles-'))!);
     const bytes = await readFile(articlesFile);
@@ -373,13 +382,8 @@ describe('incremental builds', { timeout: 180_000 }, () => {
   });
 
   it('keeps the zone offsets it asked Intl about, adds new hours, and ignores a damaged file', async () => {
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 3; i++) files[`z${i}.md`] = md({ title: `时区${i}`, date: `2026-11-0${i + 1}T0${i}:30:00+08:00` }, `正文${i}。`);
-    const contentDir = await writeArchive(files);
-    const root = path.dirname(contentDir);
-    const cacheDir = path.join(root, 'cache');
+    const { contentDir, root, cacheDir, options } = await cachedArchive('z', '时区', 3, {}, (i) => `2026-11-0${i + 1}T0${i}:30:00+08:00`);
     const zonesFile = path.join(cacheDir, 'zones.v8');
-    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
     const keptHours = async () => {
       const { value } = deserialize(await readFile(zonesFile)) as { value: Float64Array };
       return new Set(Array.from({ length: value.length / 2 }, (_, i) => value[2 * i]!));
@@ -579,11 +583,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
   });
 
   it('tells a no-change build by the paths and stats alone, and falls back to reading when any input differs', async () => {
-    const files: Record<string, string> = { 'data/pageviews.csv': 'path,date,views\n/2026/11/q0/,2026-11-26,5\n' };
-    for (let i = 0; i < 3; i++) files[`q${i}.md`] = md({ title: `快速${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
-    const contentDir = await writeArchive(files);
-    const root = path.dirname(contentDir);
-    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    const { contentDir, options } = await cachedArchive('q', '快速', 3, { 'data/pageviews.csv': 'path,date,views\n/2026/11/q0/,2026-11-26,5\n' });
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await build(options);
     const quick = await build(options);
@@ -606,12 +606,7 @@ describe('incremental builds', { timeout: 180_000 }, () => {
   });
 
   it('reads a file too new to trust again in each no-change build, without rewriting its record of the sources', async () => {
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 3; i++) files[`r${i}.md`] = md({ title: `记录${i}`, date: `2026-11-0${i + 1}` }, `正文${i}。`);
-    const contentDir = await writeArchive(files);
-    const root = path.dirname(contentDir);
-    const cacheDir = path.join(root, 'cache');
-    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const { contentDir, root, cacheDir, options } = await cachedArchive('r', '记录', 3);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await build(options);
     const pagesFile = path.join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('pages-'))!);

@@ -2,7 +2,7 @@
 // category) through the `feed` package; sitemap index, child sitemaps and a Google
 // News sitemap through the `sitemap` package; robots.txt. Neither format is written
 // by string concatenation: those libraries escape and validate what we would get wrong.
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import type { SitemapItemLoose } from 'sitemap';
 import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
@@ -130,21 +130,14 @@ export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEn
       path: childPath,
       // A digest: a child sitemap is made of up to 50,000 URLs.
       inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
-      make: async () => {
-        const { SitemapStream, streamToPromise } = await import('sitemap');
-        const stream = new SitemapStream({ hostname: baseUrl });
-        return (await streamToPromise(Readable.from(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose)).pipe(stream))).toString('utf8');
-      },
+      make: () => streamedXml(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose), ({ SitemapStream }) => new SitemapStream({ hostname: baseUrl })),
     };
     if (start + maxUrls >= entries.length) break;
   }
   yield {
     path: 'sitemap.xml',
     inputsDigest: jsonDigest(JSON.stringify(childUrls)),
-    make: async () => {
-      const { SitemapIndexStream, streamToPromise } = await import('sitemap');
-      return (await streamToPromise(Readable.from(childUrls.map((url) => ({ url }))).pipe(new SitemapIndexStream()))).toString('utf8');
-    },
+    make: () => streamedXml(childUrls.map((url) => ({ url })), ({ SitemapIndexStream }) => new SitemapIndexStream()),
   };
 }
 
@@ -164,12 +157,14 @@ function newsSitemap(site: Site): MadePage | undefined {
   return {
     path: 'sitemap-news.xml',
     inputsDigest: jsonDigest(JSON.stringify([config.baseUrl, items])),
-    make: async () => {
-      const { SitemapStream, streamToPromise } = await import('sitemap');
-      const stream = new SitemapStream({ hostname: config.baseUrl, xmlns: { news: true, xhtml: false, image: false, video: false } });
-      return (await streamToPromise(Readable.from(items).pipe(stream))).toString('utf8');
-    },
+    make: () => streamedXml(items, ({ SitemapStream }) => new SitemapStream({ hostname: config.baseUrl, xmlns: { news: true, xhtml: false, image: false, video: false } })),
   };
+}
+
+/** `items` through one of the sitemap package's streams, as text; the package is loaded here, by the pages that change. */
+async function streamedXml<T>(items: readonly T[], makeStream: (sitemap: typeof import('sitemap')) => Transform): Promise<string> {
+  const sitemap = await import('sitemap');
+  return (await sitemap.streamToPromise(Readable.from(items).pipe(makeStream(sitemap)))).toString('utf8');
 }
 
 /** Google News wants ISO 639 codes, with zh-cn / zh-tw as its two Chinese forms. */
