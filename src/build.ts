@@ -333,8 +333,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const keptDocs = termMemo?.size;
     // A helper that stopped (it crashed) is replaced: the queries would run on one thread from then on.
     if (session && !session.queryHelper?.alive && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();
-    const withLinks = relateArticles(published, config, step, { explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper });
-    if (keepsTerms && termMemo) await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
+    // ...and the related lists with the vectors they came from: only what an edit can
+    // have changed is computed again (related/reuse.ts).
+    const previous = keepsTerms ? cache!.store.relatedState() : undefined;
+    const withLinks = relateArticles(published, config, step, {
+      explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper, versionOf: keepsTerms ? versionOf : undefined, previous,
+    });
+    if (keepsTerms && termMemo) {
+      await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
+      const draft = withLinks.links.state;
+      const { sealState } = await import('./index/related/reuse.ts');
+      await cache!.store.saveRelatedState(draft && sealState(draft, termMemo));
+    }
     return finishSite(withLinks, await views.table, config, options.now, step);
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));

@@ -26,7 +26,10 @@
 // 5. The related-link term counts of each article's token record (terms.v8, a
 //    TermMemo of related/counts.ts, as a dev session keeps them in memory): an
 //    unchanged article's record is not counted again.
-// 6. The slugs made of names (tags, authors, sections: slugs.v8), so that a build
+// 6. The related links of the last build, with the vectors they came from
+//    (related.v8, a RelatedState of related/reuse.ts): a warm build computes only the
+//    vectors and lists an edit can have changed.
+// 7. The slugs made of names (tags, authors, sections: slugs.v8), so that a build
 //    whose names are all known needs no pinyin dictionary.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
@@ -42,6 +45,7 @@ import type { ParseResult } from './parse/article.ts';
 import type { KnownFile, SourcesCheck } from './load.ts';
 import type { PageViewTable } from './index/pageviews.ts';
 import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
+import type { RelatedState } from './index/related/reuse.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
@@ -53,10 +57,11 @@ const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8)?$/;
 /** The cache's one-file stores, keyed inside (readSerialized). */
 const PAGE_VIEWS_FILE = 'pageviews.v8';
 const TERMS_FILE = 'terms.v8';
+const RELATED_FILE = 'related.v8';
 const SLUGS_FILE = 'slugs.v8';
 const ZONES_FILE = 'zones.v8';
 /** Bump when the cache layout changes. */
-const FORMAT = 9;
+const FORMAT = 10;
 
 export interface CachedParse {
   hash: string;
@@ -229,8 +234,22 @@ export class BuildCache {
    */
   async saveTermMemoIfWorthIt(memo: TermMemo, keptDocs: number, versionOf: (sourcePath: string) => string | undefined): Promise<void> {
     if (keptDocs === 0 || memo.recounted * 16 > keptDocs || memo.size < keptDocs * 0.9) {
-      await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, memo.snapshot(versionOf));
+      const snapshot = memo.snapshot(versionOf);
+      await writeSerialized(this.dir, path.join(this.dir, TERMS_FILE), this.parseKey, snapshot);
+      memo.persisted(snapshot);
     }
+  }
+
+  /** The related links and vectors of the last build (related/reuse.ts), if kept under these settings. */
+  relatedState(): RelatedState | undefined {
+    return readSerialized<RelatedState>(path.join(this.dir, RELATED_FILE), this.parseKey);
+  }
+
+  /** Keeps `state`, or drops the kept one when there is none to keep: it would describe an older build. */
+  async saveRelatedState(state: RelatedState | undefined): Promise<void> {
+    const file = path.join(this.dir, RELATED_FILE);
+    if (state) await writeSerialized(this.dir, file, this.parseKey, state);
+    else await rm(file, { force: true });
   }
 
   /**

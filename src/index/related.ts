@@ -11,6 +11,7 @@ import { makeScratch, query, type Candidate, type Recorder, type Scratch } from 
 import { MIN_DOCS_FOR_QUERY_THREAD, QueryHelper, type QueryJob } from './related/query-pool.ts';
 import { resolvePins } from './related/pins.ts';
 import { explainLinks } from './related/explain.ts';
+import { docsToQuery, draftState, type RelatedState, type RelatedStateDraft } from './related/reuse.ts';
 
 export interface RelatedOptions {
   /** How many links per article (config.lists.related, default 8). */
@@ -30,6 +31,13 @@ export interface RelatedOptions {
    * size and left open: its code is loaded and warm, so it pays at a few thousand articles.
    */
   queryHelper?: QueryHelper | undefined;
+  /**
+   * With a termMemo: each article's version by its source path (the file's content hash).
+   * The result then carries a state for the next build, which takes from it what still
+   * holds (`previous`, related/reuse.ts).
+   */
+  versionOf?: ((sourcePath: string) => string | undefined) | undefined;
+  previous?: RelatedState | undefined;
 }
 
 export interface RelatedResult {
@@ -39,6 +47,10 @@ export interface RelatedResult {
   diagnostics: Diagnostic[];
   /** With `explain`: that article's list with reasons; undefined when no article has the slug. */
   explanation?: RelatedExplanation[] | undefined;
+  /** With versionOf and a termMemo: what the next build can take (sealed with sealState). */
+  state?: RelatedStateDraft | undefined;
+  /** Lists computed, as opposed to taken from `previous`. */
+  queried?: number;
 }
 
 export interface RelatedExplanation extends RelatedLink {
@@ -66,36 +78,61 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
   const ownHelper = !options.queryHelper && (options.queryThread ?? articles.length >= MIN_DOCS_FOR_QUERY_THREAD) ? new QueryHelper() : undefined;
   const helper = options.queryHelper ?? ownHelper;
   try {
-    const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined);
+    // Whatever changes every list; the rest of what they depend on is compared doc by doc.
+    const basis = JSON.stringify([options.settings, options.limit]);
+    const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined, options.previous, options.versionOf, basis);
     const n = model.docs.length;
+    const reuse = model.extras?.reuse;
+    const need = reuse ? docsToQuery(model, options.previous!, reuse) : undefined;
     const scratch = makeScratch(n);
     const diagnostics: Diagnostic[] = [];
     const explained = options.explain === undefined ? undefined : model.ids.get(options.explain);
     // Docs with pins, hidden lists or an explanation stay here, in doc order (so their
     // diagnostics keep that order); the plain ones go to the pool when there is one.
     const plain = new Uint8Array(n);
-    if (helper && options.limit > 0) {
+    if (options.limit > 0) {
       for (let d = 0; d < n; d++) {
         const { related } = model.docs[d]!;
         plain[d] = d !== explained && !related.hidden && related.pinned.length === 0 ? 1 : 0;
       }
     }
     const links: Link[][] = new Array(n);
+    let queried = 0;
+    if (need) {
+      const { linkStart, linkDoc, linkScore } = options.previous!;
+      for (let d = 0; d < n; d++) {
+        if (plain[d] === 0 || need[d] === 1) continue;
+        links[d] = [];
+        for (let i = linkStart[d]!; i < linkStart[d + 1]!; i++) links[d]!.push({ doc: linkDoc[i]!, score: linkScore[i]!, base: NaN, timeFactor: NaN, pinned: false });
+        plain[d] = 2;
+      }
+    }
+    // Without a helper, plain docs are queried here like the others.
+    const pooled = helper ? 1 : -1;
     let explanation: RelatedExplanation[] | undefined;
     for (let d = 0; d < n; d++) {
-      if (plain[d] === 1) continue;
+      if (plain[d] === pooled || plain[d] === 2) continue;
+      queried++;
       const recording = d === explained ? contributionRecorder() : undefined;
       links[d] = linksFor(model, d, options, scratch, diagnostics, recording?.record);
       if (recording) explanation = explainLinks(model, d, links[d]!, recording.contributions);
     }
     if (helper) {
-      const job = helper.run(model, options.settings, options.limit, plain);
-      for (let d = 0; d < n; d++) if (plain[d] === 1) links[d] = pooledLinks(job, d);
+      const job = helper.run(model, options.settings, options.limit, plain.map((x) => (x === 1 ? 1 : 0)));
+      for (let d = 0; d < n; d++) {
+        if (plain[d] !== 1) continue;
+        links[d] = pooledLinks(job, d);
+        queried++;
+      }
     }
     const lists = new Map<string, RelatedLink[]>();
     for (let d = 0; d < n; d++) lists.set(model.docs[d]!.slug, links[d]!.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned })));
     for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
-    return { lists, diagnostics, explanation };
+    const extras = model.extras;
+    const state = extras && options.versionOf
+      ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, links.map((list, d) => (plain[d] !== 0 ? list : undefined)))
+      : undefined;
+    return { lists, diagnostics, explanation, state, queried };
   } finally {
     void ownHelper?.close();
   }

@@ -132,7 +132,7 @@ export interface SiteResult {
 /** Runs one named step of a stage; the build passes one that records the step's time. */
 export type StepTimer = <T>(step: string, run: () => T) => T;
 
-export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo' | 'queryHelper'> = {}): SiteResult {
+export function assembleSite(published: Article[], views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo' | 'queryHelper' | 'versionOf' | 'previous'> = {}): SiteResult {
   return finishSite(relateArticles(published, config, time, relatedOptions), views, config, now, time);
 }
 
@@ -142,7 +142,7 @@ export interface RelatedArticles {
   links: RelatedResult;
 }
 
-export function relateArticles(published: Article[], config: Config, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo' | 'queryHelper'> = {}): RelatedArticles {
+export function relateArticles(published: Article[], config: Config, time: StepTimer = (_step, run) => run(), relatedOptions: Pick<RelatedOptions, 'explain' | 'termMemo' | 'queryHelper' | 'versionOf' | 'previous'> = {}): RelatedArticles {
   const articles = [...published].sort(byDateDesc);
   return { articles, links: time('related', () => computeRelated(articles, { ...relatedOptions, limit: config.lists.related, settings: config.related })) };
 }

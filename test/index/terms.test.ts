@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
 import { computeRelated, type RelatedOptions } from '../../src/index/related.ts';
 import { TermMemo, type TermMemoSnapshot } from '../../src/index/related/counts.ts';
-import { buildModel } from '../../src/index/related/model.ts';
+import { buildModel, STRONG_SIGNALS } from '../../src/index/related/model.ts';
+import { sealState, type RelatedState } from '../../src/index/related/reuse.ts';
 import { recordedTerms, recordTerms } from '../../src/index/related/terms.ts';
 import { scanTokens } from '../../src/index/text.ts';
+import { random as seededRandom } from '../bench/files.ts';
 import type { Article } from '../../src/types.ts';
 import { loadLabelled, makeArticle } from '../fixtures/related-labelled/load.ts';
 
@@ -153,11 +155,27 @@ describe('related links from token records', () => {
 });
 
 describe('a dev session\'s term memo', () => {
-  /** Everything the model holds that links and explanations read, term texts included. */
+  /**
+   * Everything the model holds that links and explanations read, features by what they
+   * are: a memo's model numbers terms its own way (links never depend on the numbering),
+   * so its feature and postings arrays differ from a fresh count's, and what they say does not.
+   */
   const modelOf = (articles: Article[], memo?: TermMemo) => {
     const model = buildModel(articles, OPTIONS.settings, undefined, memo);
-    const { docs, ids, term, weights, ...arrays } = model;
-    return { docs: docs.map((a) => a.slug), terms: Array.from({ length: model.termCount }, (_, id) => term(id)), arrays };
+    const { docs, ids, term, weights, termCount, feature, weight, postStart, postDoc, postWeight, extras, ...arrays } = model;
+    const V = termCount;
+    const featureName = (f: number) => (f < 2 * V ? `${f < V ? 'title' : 'body'} ${term(f % V)}` : `label ${f - 2 * V}`);
+    const vectors = docs.map((_, d) => Array.from({ length: STRONG_SIGNALS }, (_, s) => {
+      const signal: [string, number][] = [];
+      for (let i = model.sigStart[d * STRONG_SIGNALS + s]!; i < model.sigStart[d * STRONG_SIGNALS + s + 1]!; i++) signal.push([featureName(feature[i]!), weight[i]!]);
+      return signal;
+    }));
+    // Each postings list as the docs and weights it holds, by feature name.
+    const postings = new Map<string, number[]>();
+    for (let f = 0; f + 1 < postStart.length; f++) {
+      if (postStart[f + 1]! > postStart[f]!) postings.set(featureName(f), [...postDoc.subarray(postStart[f]!, postStart[f + 1]!), ...postWeight.subarray(postStart[f]!, postStart[f + 1]!)]);
+    }
+    return { docs: docs.map((a) => a.slug), vectors, postings: [...postings].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)), arrays };
   };
 
   it('gives the model and links of counting anew, across edits, additions, deletions and date changes', () => {
@@ -242,5 +260,84 @@ describe('a dev session\'s term memo', () => {
         .map((a) => (pick(8) === 0 ? recorded({ ...a, text: `${a.text}${FRAGMENTS[pick(FRAGMENTS.length)]}新词${step}` }) : a))
         .concat(fresh);
     }
+  });
+});
+
+describe('related lists kept from the last build', () => {
+  /** Seeded, from the high bits: the LCG's low bits cycle, and this test draws small ranges. */
+  const draw = (seed: number) => {
+    const next = seededRandom(seed);
+    return (n: number) => Math.floor(next() * n);
+  };
+  const TAGS = ['银行', '券商', '地产', '新能源', 'AI', '黄金', '债券', '汇率'];
+  const CATEGORIES = ['市场', '公司', '宏观', undefined];
+  const AUTHORS = ['王明', '李华', 'Anna Lee', '陈静'];
+
+  /** An archive with labels too: one tag in ~45% of the docs, so that its postings are long enough for windows. */
+  function labelledArticles(count: number, seed: number, from = 0): Article[] {
+    const pick = draw(seed);
+    const text = (parts: number) => Array.from({ length: parts }, () => FRAGMENTS[pick(FRAGMENTS.length)]!).join('');
+    return Array.from({ length: count }, (_, i) => {
+      const n = from + i;
+      return recorded(makeArticle({
+        slug: `story-${n}`, sourcePath: `content/story-${n}.md`, date: Date.UTC(2025, 0, 1) + pick(90) * 86_400_000 + pick(4) * 3_600_000,
+        title: text(1 + pick(6)), summary: pick(3) === 0 ? '' : text(pick(12)), text: text(pick(300)),
+        tags: [...(pick(20) < 9 ? ['要闻'] : []), ...(pick(2) === 0 ? [TAGS[pick(TAGS.length)]!] : [])],
+        tickers: pick(4) === 0 ? [`60003${pick(6)}.SH`] : [],
+        category: CATEGORIES[pick(CATEGORIES.length)], authors: [AUTHORS[pick(AUTHORS.length)]!],
+      }));
+    });
+  }
+
+  const listsOf = (result: ReturnType<typeof computeRelated>) => ({ lists: result.lists, diagnostics: result.diagnostics });
+
+  it('are those of computing anew, over seeded edits, relabelling, pins, moves in time, additions and deletions', () => {
+    const pick = draw(21);
+    let articles = labelledArticles(900, 4);
+    let next = articles.length;
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    let versions = new Map<string, string>();
+    // As a build cache keeps them: the memo only when it was worth writing, the state after every build.
+    let diskMemo: Buffer | undefined;
+    let previous: RelatedState | undefined;
+    const queried: number[] = [];
+    let partial = 0;
+    for (let step = 0; step < 24; step++) {
+      versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(JSON.stringify(a)).digest('hex')]));
+      // Read from a copy, as from the file: a restored memo's arrays are views of what it was read from.
+      const memo = diskMemo ? TermMemo.restore(deserialize(Buffer.from(diskMemo)) as TermMemoSnapshot, versionOf) : new TermMemo(versionOf);
+      const result = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf, previous });
+      expect(listsOf(result), `step ${step}`).toEqual(listsOf(computeRelated(articles, OPTIONS)));
+      queried.push(result.queried!);
+      if (result.queried! < articles.length) partial++;
+      if (!diskMemo || pick(3) === 0) {
+        const snapshot = memo.snapshot(versionOf);
+        diskMemo = serialize(snapshot);
+        memo.persisted(snapshot);
+      }
+      const sealed = result.state && sealState(result.state, memo);
+      previous = sealed && (deserialize(serialize(sealed)) as RelatedState);
+
+      // The next build's changes: mostly one to three edited articles, as between two CI runs.
+      const edit = (a: Article): Article => {
+        switch (pick(7)) {
+          case 0: return recorded({ ...a, title: `${a.title}${FRAGMENTS[pick(FRAGMENTS.length)]}` });
+          case 1: return recorded({ ...a, tags: pick(2) === 0 ? [...a.tags, TAGS[pick(TAGS.length)]!] : a.tags.slice(1) });
+          case 2: return recorded({ ...a, category: CATEGORIES[pick(CATEGORIES.length)], authors: [AUTHORS[pick(AUTHORS.length)]!] });
+          case 3: return recorded({ ...a, related: { pinned: [`story-${pick(next)}`], hidden: false, line: 3 } });
+          case 4: return recorded({ ...a, related: { pinned: [], hidden: pick(2) === 0, line: undefined } });
+          default: return recorded({ ...a, text: `${a.text}${FRAGMENTS[pick(FRAGMENTS.length)]}新词${step}` });
+        }
+      };
+      const edited = new Set(Array.from({ length: 1 + pick(3) }, () => pick(articles.length)));
+      articles = articles.map((a, i) => (edited.has(i) ? edit(a) : a));
+      const roll = pick(8);
+      if (roll === 0) articles = articles.concat(labelledArticles(2, 300 + step, next)), (next += 2);
+      if (roll === 1) articles = articles.filter(() => pick(100) !== 0);
+      if (roll === 2) articles = articles.map((a, i) => (i === pick(articles.length) ? recorded({ ...a, date: a.date + 86_400_000 }) : a));
+    }
+    // Builds after edits kept lists (in this small vocabulary most docs share terms, so
+    // not many); after additions, deletions and moves in time they computed them all.
+    expect(partial, queried.join(' ')).toBeGreaterThanOrEqual(8);
   });
 });

@@ -61,6 +61,14 @@ export class LabelSets {
   df(id: number): number {
     return this.counts[id] ?? 0;
   }
+  /** Each label's key (kind and label) by id: what names it across builds. */
+  keys(): string[] {
+    return [...this.vocab.keys()];
+  }
+  /** Document frequencies by id. */
+  frequencies(): Int32Array {
+    return Int32Array.from(this.counts);
+  }
   get count(): number {
     return this.counts.length;
   }
@@ -138,6 +146,19 @@ export class FeatureLists {
       this.size++;
     }
     this.strongestFirst(start, this.size);
+    this.sigStart[++this.slot] = this.size;
+  }
+
+  /**
+   * Appends a signal's list as an earlier build committed it (reuse.ts): `features`
+   * already in this build's ids, `weights` as they were stored.
+   */
+  copy(features: Int32Array, weights: Float32Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      this.feature.set(this.size, features[i]!);
+      this.weight.set(this.size, weights[i]!);
+      this.size++;
+    }
     this.sigStart[++this.slot] = this.size;
   }
 

@@ -183,6 +183,7 @@ interface TermsSnapshot {
  */
 export interface TermMemoSnapshot {
   dictionary: TermsSnapshot;
+  generation: string;
   docKeys: string[];
   versions: string[];
   /** Doc i's entries are [entryStart[i], entryStart[i + 1]) of ids and tf2. */
@@ -221,10 +222,10 @@ function fail(what: string): never {
   throw new Error(`term memo: ${what}`);
 }
 
-function checkDocs({ dictionary, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths }: TermMemoSnapshot): void {
+function checkDocs({ dictionary, generation, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths }: TermMemoSnapshot): void {
   const n = docKeys.length;
   const terms = dictionary.keys.length;
-  if (versions.length !== n || titleEntries.length !== n || lengths.length !== 2 * n || entryStart.length !== n + 1 || entryStart[0] !== 0 || entryStart[n] !== ids.length || tf2.length !== ids.length) fail('doc arrays');
+  if (typeof generation !== 'string' || versions.length !== n || titleEntries.length !== n || lengths.length !== 2 * n || entryStart.length !== n + 1 || entryStart[0] !== 0 || entryStart[n] !== ids.length || tf2.length !== ids.length) fail('doc arrays');
   for (let i = 0; i < n; i++) {
     const entries = entryStart[i + 1]! - entryStart[i]!;
     if (!(entries >= 0 && titleEntries[i]! >= 0 && titleEntries[i]! <= entries)) fail('doc entries');
@@ -312,6 +313,25 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
     counter.stringStats = snapshot.stringStats;
     counter.strings = snapshot.strings;
     return counter;
+  }
+
+  /**
+   * What term `id` is, independent of numbering: its bigram's pair key, or its text.
+   * Another counter's id for the same term is `idOf` of this.
+   */
+  identity(id: number): number | string {
+    const key = this.keys[id] ?? 0;
+    return key !== 0 ? key : (this.strings.get(id) ?? '');
+  }
+
+  /** The id of the term `identity` names, or -1 when it is not known here. */
+  idOf(identity: number | string): number {
+    if (typeof identity === 'number') {
+      const slot = this.pairs.find(identity);
+      return slot < 0 ? -1 : this.pairs.slots[SLOT * slot + 1]!;
+    }
+    const ordinal = this.vocab.get(identity);
+    return ordinal === undefined ? -1 : this.stringStats[3 * ordinal]!;
   }
 
   /** Id -> text of every term, holding only what that needs (the counts can be freed). */
@@ -511,12 +531,12 @@ export class TermCounter implements TokenSink, RepeatedTokenSink, DocTermCounts 
 }
 
 /**
- * Counts kept between the builds of a dev session. Counting an article's record costs a
- * hash-table probe per distinct term, ~half of the related phase; between two builds
- * most records are the ones counted last time. The memo counts each record once into
- * ids of its own (a dictionary that only grows), then renumbers the terms of every build
- * in order of first appearance over its docs, as a fresh TermCounter numbers them: the
- * same ids, document frequencies and entries, so the same model and links.
+ * Counts kept between builds (in a dev session's memory, or in the build cache).
+ * Counting an article's record costs a hash-table probe per distinct term, ~half of the
+ * related phase; between two builds most records are the ones counted last time. The
+ * memo counts each record once into ids of its own (a dictionary that only grows), and
+ * a build's model uses those ids as they are: links never depend on how terms are
+ * numbered (model.ts), so they are those of counting anew.
  */
 export class TermMemo {
   /**
@@ -533,6 +553,14 @@ export class TermMemo {
   constructor(private readonly versionOf?: (key: string) => string | undefined) {}
 
   private dictionary = new TermCounter(1);
+  /**
+   * Names this dictionary: a term's id means the same term in every build whose memo has
+   * this generation (ids below `persistedSize`, for a memo read back from disk; the
+   * rest are ids given since, which a memo read back from disk may give to other terms).
+   */
+  generation = newGeneration();
+  /** Terms of the dictionary as last written to or read from disk; undefined for a memo that never was. */
+  persistedSize: number | undefined;
   /** By each doc's key: the record it was counted from (or its version), and its counts. */
   private byKey = new Map<string, { record: string; doc: CountedDoc }>();
   /** Records counted by the last build, as opposed to taken from the memo. */
@@ -561,10 +589,10 @@ export class TermMemo {
     }
     // Only the docs of this build are kept: a deleted article's entries go.
     this.byKey = kept;
-    const counts = new RenumberedCounts(counted, this.dictionary.size, this.dictionary.termLookup());
+    const counts = new MemoCounts(counted, this.dictionary, this.generation);
     // The dictionary keeps the terms of every version of every article seen; once most
     // of it is dead, the next build counts everything anew into a fresh one.
-    if (this.dictionary.size > 2 * counts.size + 65_536) this.forget();
+    if (this.dictionary.size > 2 * counts.liveTerms + 65_536) this.forget();
     return counts;
   }
 
@@ -604,7 +632,12 @@ export class TermMemo {
       lengths[2 * i] = doc.lengths[0];
       lengths[2 * i + 1] = doc.lengths[1];
     }
-    return { dictionary: this.dictionary.snapshot(), docKeys, versions, entryStart, ids, tf2, titleEntries, lengths };
+    return { dictionary: this.dictionary.snapshot(), generation: this.generation, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths };
+  }
+
+  /** Says that `snapshot` (of this memo) is now on disk. */
+  persisted(snapshot: TermMemoSnapshot): void {
+    if (snapshot.generation === this.generation) this.persistedSize = snapshot.dictionary.keys.length;
   }
 
   /** A memo of `snapshot` that takes a doc's version by its key from `versionOf` (not its record). */
@@ -612,6 +645,8 @@ export class TermMemo {
     checkDocs(snapshot);
     const memo = new TermMemo(versionOf);
     memo.dictionary = TermCounter.restore(snapshot.dictionary);
+    memo.generation = snapshot.generation;
+    memo.persistedSize = snapshot.dictionary.keys.length;
     const { docKeys, versions, entryStart, ids, tf2, titleEntries, lengths } = snapshot;
     for (let i = 0; i < docKeys.length; i++) {
       const doc: CountedDoc = {
@@ -628,39 +663,45 @@ export class TermMemo {
   /** Lets go of everything counted: a build that cannot use the memo, or a dictionary mostly dead. */
   forget(): void {
     this.dictionary = new TermCounter(1);
+    this.generation = newGeneration();
+    this.persistedSize = undefined;
     this.byKey = new Map();
     this.recounted = 0;
   }
 }
 
-/** A build's counts from memo entries, the terms renumbered in order of first appearance. */
-class RenumberedCounts implements DocTermCounts {
+/** Names a dictionary: random, so that no two dictionaries share one. */
+function newGeneration(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/**
+ * A build's counts from memo entries, in the memo's term ids. Dead terms (in no doc of
+ * this build) keep their ids, with df 0: they are never features.
+ */
+export class MemoCounts implements DocTermCounts {
   readonly size: number;
+  /** Terms in at least one doc. */
+  readonly liveTerms: number;
   readonly lengths: Float64Array[];
   readonly maxEntries: number;
-  private readonly renumbered: Int32Array;
   private readonly df: Int32Array;
-  private readonly memoIdOf: Int32Array;
 
-  constructor(private readonly docs: readonly CountedDoc[], memoSize: number, private readonly memoTerm: (id: number) => string) {
-    const renumbered = new Int32Array(memoSize).fill(-1);
-    const memoIdOf = new Int32Array(memoSize);
-    const df = new Int32Array(memoSize);
-    const lastDoc = new Int32Array(memoSize);
-    let size = 0;
+  constructor(private readonly docs: readonly CountedDoc[], private readonly dictionary: TermCounter, readonly generation: string) {
+    const size = dictionary.size;
+    const df = new Int32Array(size);
+    const lastDoc = new Int32Array(size);
+    let liveTerms = 0;
     let maxEntries = 0;
     const lengths = [new Float64Array(docs.length), new Float64Array(docs.length)];
     for (let d = 0; d < docs.length; d++) {
       const { ids, lengths: docLengths } = docs[d]!;
       for (let i = 0; i < ids.length; i++) {
-        let id = renumbered[ids[i]!]!;
-        if (id < 0) {
-          id = renumbered[ids[i]!] = size++;
-          memoIdOf[id] = ids[i]!;
-        }
+        const id = ids[i]!;
         // A term in both the title and the body is one doc for its df.
         if (lastDoc[id] !== d + 1) {
           lastDoc[id] = d + 1;
+          if (df[id] === 0) liveTerms++;
           df[id]!++;
         }
       }
@@ -669,11 +710,10 @@ class RenumberedCounts implements DocTermCounts {
       maxEntries = Math.max(maxEntries, ids.length);
     }
     this.size = size;
+    this.liveTerms = liveTerms;
     this.lengths = lengths;
     this.maxEntries = maxEntries;
-    this.renumbered = renumbered;
-    this.df = df.slice(0, size);
-    this.memoIdOf = memoIdOf.slice(0, size);
+    this.df = df;
   }
 
   documentFrequencies(): Int32Array {
@@ -682,13 +722,25 @@ class RenumberedCounts implements DocTermCounts {
 
   take(doc: number, ids: Int32Array, tf2: Int32Array): { count: number; titleEntries: number } {
     const counted = this.docs[doc]!;
-    for (let i = 0; i < counted.ids.length; i++) ids[i] = this.renumbered[counted.ids[i]!]!;
+    ids.set(counted.ids);
     tf2.set(counted.tf2);
     return { count: counted.ids.length, titleEntries: counted.titleEntries };
   }
 
+  /** Doc `doc`'s term ids, title ones first (read only). */
+  termsOf(doc: number): Int32Array {
+    return this.docs[doc]!.ids;
+  }
+
   termLookup(): (id: number) => string {
-    const { memoIdOf, memoTerm } = this;
-    return (id) => memoTerm(memoIdOf[id]!);
+    return this.dictionary.termLookup();
+  }
+
+  identity(id: number): number | string {
+    return this.dictionary.identity(id);
+  }
+
+  idOf(identity: number | string): number {
+    return this.dictionary.idOf(identity);
   }
 }

@@ -13,8 +13,9 @@ import type { RelatedSettings } from '../../config.ts';
 import { compareText } from '../../errors.ts';
 import { foldName, foldToSimplified, normalizeTicker, remembered } from '../text.ts';
 import { FeatureLists, LabelSets } from './buffers.ts';
-import { TermCounter, TermMemo, type DocTermCounts } from './counts.ts';
+import { MemoCounts, TermCounter, TermMemo, type DocTermCounts } from './counts.ts';
 import { recordedTerms } from './terms.ts';
+import { planReuse, type Reuse, type RelatedState } from './reuse.ts';
 
 /** A summary states the topic densely, but it repeats the body: half a title term. */
 const SUMMARY_SHARE = 0.5;
@@ -73,12 +74,53 @@ export function normalizeLabel(label: string): string {
 const normalizedLabels = new Map<string, string>();
 
 /**
+ * The labels normalized so far that normalizing changed, as [label, normalized] pairs,
+ * flat: kept for the next build (reuse.ts), whose labels are mostly the same. A
+ * Traditional label otherwise loads OpenCC's dictionaries, ~10 ms, every build.
+ */
+export function changedLabelForms(): string[] {
+  const forms: string[] = [];
+  for (const [label, normalized] of normalizedLabels) if (normalized !== label) forms.push(label, normalized);
+  return forms;
+}
+
+/** Takes forms that changedLabelForms gave under the same tool version. */
+export function rememberLabelForms(forms: readonly string[]): void {
+  for (let i = 0; i + 1 < forms.length; i += 2) if (!normalizedLabels.has(forms[i]!)) normalizedLabels.set(forms[i]!, forms[i + 1]!);
+}
+
+/** What a build with a term memo knows besides the model: for keeping its work (reuse.ts). */
+export interface ModelExtras {
+  counts: MemoCounts;
+  labels: LabelSets;
+  lengthReference: [number, number];
+  /** The doc vectors kept from `previous`, when it could be used. */
+  reuse: Reuse | undefined;
+}
+
+/**
+ * The length BM25's norm compares a doc's with: the average, rounded to a step of 2^(1/32)
+ * (~2%). The norm moves every weight of every doc; rounded, one edit rarely moves it, so
+ * the other docs' weights, and most lists, can be kept from the last build (reuse.ts).
+ */
+export function lengthReference(total: number, n: number): number {
+  const average = total / Math.max(1, n);
+  return average > 0 ? 2 ** (Math.round(Math.log2(average) * 32) / 32) : 1;
+}
+
+/**
  * `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path.
  * `shared`: the feature and postings arrays in shared memory, for a query helper thread.
+ * `previous`: what the last build with this memo left (reuse.ts); with `versionOf`, the
+ * vectors of docs whose inputs are unchanged are taken from it instead of computed.
  */
-export function buildModel(articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo, shared = false): RelatedModel {
+export function buildModel(
+  articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo, shared = false,
+  previous?: RelatedState, versionOf?: (sourcePath: string) => string | undefined, basis = '',
+): RelatedModel & { extras?: ModelExtras } {
   const docs = inDocOrder(articles);
   const n = docs.length;
+  if (previous) rememberLabelForms(previous.labelForms);
   // Fields: title (with summary), body. A dev session's memo gives the same counts as
   // counting every record anew, when every doc has one.
   const usableMemo = memo && !tok && n <= TermMemo.MAX_DOCS && docs.every((a) => recordedTerms(a) !== undefined) ? memo : undefined;
@@ -102,24 +144,37 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
   const idf = (f: number) => Math.log(1 + (n - f + 0.5) / (f + 0.5));
   const df = counts.documentFrequencies();
   const V = counts.size;
+  const avg = counts.lengths.map((l) => lengthReference(l.reduce((sum, x) => sum + x, 0), n)) as [number, number];
+  const reuse = counts instanceof MemoCounts && previous && versionOf
+    ? planReuse(previous, { docs, counts, labels: meta, lengthReference: avg, versionOf, basis })
+    : undefined;
   // One look-up per entry in the hot loop below: idf, negated when only this doc has the term
-  // (it counts in the norm, not in the index), 0 when over-common (dropped).
-  const termIdf = Float64Array.from(df, (f) => (f > cutDf ? 0 : f < 2 ? -idf(f) : idf(f)));
+  // (it counts in the norm, not in the index), 0 when over-common (dropped). Made as terms
+  // are met (NaN until then): a warm build meets only the terms of the docs it weighs anew.
+  const termIdf = new Float64Array(V).fill(NaN);
   const out = new FeatureLists(n, STRONG_SIGNALS);
-  const avg = counts.lengths.map((l) => l.reduce((sum, x) => sum + x, 0) / Math.max(1, n));
   const ids = new Int32Array(counts.maxEntries);
   const tf2 = new Int32Array(counts.maxEntries);
   for (let d = 0; d < n; d++) {
+    if (reuse?.keptVector[d] === 1) {
+      const at = d * STRONG_SIGNALS;
+      for (let s = 0; s < STRONG_SIGNALS; s++) out.copy(reuse.feature, previous!.weight, previous!.sigStart[at + s]!, previous!.sigStart[at + s + 1]!);
+      continue;
+    }
     const { count, titleEntries } = counts.take(d, ids, tf2);
     for (const field of [0, 1] as const) {
       const from = field === 0 ? 0 : titleEntries;
       const to = field === 0 ? titleEntries : count;
-      const norm = 1 - B + (B * counts.lengths[field]![d]!) / (avg[field]! || 1);
+      const norm = 1 - B + (B * counts.lengths[field]![d]!) / avg[field]!;
       out.begin(to - from);
       for (let i = from; i < to; i++) {
         const id = ids[i]!;
         const tf = tf2[i]! / 2;
-        const w = termIdf[id]!;
+        let w = termIdf[id]!;
+        if (w !== w) {
+          const f = df[id]!;
+          w = termIdf[id] = f > cutDf ? 0 : f < 2 ? -idf(f) : idf(f);
+        }
         if (w !== 0) out.push(field * V + id, (Math.abs(w) * tf * (K1 + 1)) / (tf + K1 * norm), w > 0);
       }
       out.commit(field === 0 ? INDEXED_TERMS.title : INDEXED_TERMS.body);
@@ -147,6 +202,7 @@ export function buildModel(articles: readonly Article[], settings: RelatedSettin
     docs, ids: new Map(docs.map((a, i) => [a.slug, i])), dates, termCount: V, term: counts.termLookup(),
     sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count, shared),
     category, authorStart: authors.start, authorIds: authors.ids, present, weights: settings.weights,
+    extras: counts instanceof MemoCounts ? { counts, labels: meta, lengthReference: avg, reuse } : undefined,
   };
 }
 

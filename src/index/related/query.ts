@@ -92,11 +92,7 @@ export function query(
       const q = ws * weight[i]!;
       let from = postStart[f]!;
       let to = postStart[f + 1]!;
-      if (to - from > POSTING_WINDOW) {
-        const at = firstOnOrAfter(model, from, to, dateA);
-        from = Math.min(Math.max(from, at - (POSTING_WINDOW >> 1)), to - POSTING_WINDOW);
-        to = from + POSTING_WINDOW;
-      }
+      if (to - from > POSTING_WINDOW) [from, to] = windowOf(model, from, to, dateA);
       for (let p = from; p < to; p++) {
         const b = postDoc[p]!;
         if (b === a) continue;
@@ -131,6 +127,14 @@ export function query(
   }
   for (const b of pinned) if (!pinnedScores.has(b)) pinnedScores.set(b, candidate(model, a, b, 0, den.all, settings));
   return best;
+}
+
+/** The part [from, to) of a long posting list [start, end) that a doc dated `date` visits. */
+export function windowOf(model: RelatedModel, start: number, end: number, date: number): [number, number] {
+  if (end - start <= POSTING_WINDOW) return [start, end];
+  const at = firstOnOrAfter(model, start, end, date);
+  const from = Math.min(Math.max(start, at - (POSTING_WINDOW >> 1)), end - POSTING_WINDOW);
+  return [from, from + POSTING_WINDOW];
 }
 
 /** Index of the first posting in [from, to) dated on or after `date` (postings are in date order). */

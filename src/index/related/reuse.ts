@@ -1,0 +1,300 @@
+// Related links kept from the last build. One edit changes the BM25 weights of the
+// edited article, and of the articles that share a term whose document frequency it
+// changed; the other articles' vectors are as they were. A list can change only when
+// the querying article changed, or a posting it reads did: a changed article in a
+// posting list it visits, within the part of it that it visits (POSTING_WINDOW). Every
+// other list is taken as the last build left it. The links are exactly those of
+// computing everything anew: the randomized tests in test/index/related.test.ts and
+// test/cache.test.ts compare the two.
+//
+// What must hold for anything to be kept: the same settings and list length, the same
+// articles in the same order (same paths, slugs and dates), the same term dictionary
+// (counts.ts, TermMemo.generation), and the same length reference (model.ts). Any
+// other change (an article added, removed or moved in time) computes everything.
+import type { Article } from '../../types.ts';
+import type { LabelSets } from './buffers.ts';
+import type { MemoCounts, TermMemo } from './counts.ts';
+import { changedLabelForms, STRONG_SIGNALS, type RelatedModel } from './model.ts';
+import { POSTING_WINDOW, windowOf } from './query.ts';
+
+/** What a build leaves for the next one, as plain data (the build cache keeps it). */
+export interface RelatedState {
+  /** Settings and list length (related.ts), then the memo's generation, doc count and length references. */
+  basis: string;
+  docKeys: string[];
+  /** Per doc, the content hash its vector and list were computed from ('' when unknown: never kept). */
+  versions: string[];
+  slugs: string[];
+  dates: Float64Array;
+  /** The feature ids' term count: title feature t < termCount, body termCount + t, labels after 2 * termCount. */
+  termCount: number;
+  /** Term ids below this name the same terms in the next build with the same memo generation... */
+  stableTerms: number;
+  /** ...the others are named by what they are (TermCounter.identity), from stableTerms on. */
+  movedTerms: (number | string)[];
+  df: Int32Array;
+  labelKeys: string[];
+  labelDf: Int32Array;
+  /** Labels that normalizing changes, with what it makes of them (model.ts, changedLabelForms). */
+  labelForms: string[];
+  sigStart: Int32Array;
+  feature: Int32Array;
+  weight: Float32Array;
+  /** Per doc, its computed links [linkStart[d], linkStart[d + 1]), when listKept[d] is 1 (not for docs queried every time). */
+  listKept: Uint8Array;
+  linkStart: Int32Array;
+  linkDoc: Int32Array;
+  linkScore: Float64Array;
+}
+
+/** A state as computeRelated leaves it: sealed once the build knows which term ids it persisted. */
+export interface RelatedStateDraft {
+  state: Omit<RelatedState, 'stableTerms' | 'movedTerms'>;
+  generation: string;
+  identity: (id: number) => number | string;
+}
+
+export interface Reuse {
+  /** 1 for each doc whose vector is the last build's. */
+  keptVector: Uint8Array;
+  /** The last build's features in this build's ids (-1: a term no doc has now). */
+  feature: Int32Array;
+  /** 1 for each doc whose content changed. */
+  changed: Uint8Array;
+}
+
+interface Current {
+  docs: readonly Article[];
+  counts: MemoCounts;
+  labels: LabelSets;
+  lengthReference: [number, number];
+  versionOf: (sourcePath: string) => string | undefined;
+  basis: string;
+}
+
+/** The full basis: a state is used only under the same one. */
+export function fullBasis(basis: string, generation: string, n: number, lengthReference: [number, number]): string {
+  return JSON.stringify([basis, generation, n, lengthReference]);
+}
+
+/** Which vectors of `previous` hold for this build; undefined when none can. */
+export function planReuse(previous: RelatedState, current: Current): Reuse | undefined {
+  const { docs, counts, labels } = current;
+  const n = docs.length;
+  if (previous.basis !== fullBasis(current.basis, counts.generation, n, current.lengthReference)) return undefined;
+  if (previous.docKeys.length !== n) return undefined;
+  for (let d = 0; d < n; d++) {
+    const a = docs[d]!;
+    if (previous.docKeys[d] !== a.sourcePath || previous.slugs[d] !== a.slug || previous.dates[d] !== a.date) return undefined;
+  }
+  const termOf = termTranslation(previous, counts);
+  if (!termOf) return undefined;
+
+  // Terms and labels whose document frequency moved: every doc that has one weighs anew.
+  const df = counts.documentFrequencies();
+  const before = new Int32Array(df.length);
+  for (let t = 0; t < previous.df.length; t++) {
+    const now = termOf[t]!;
+    if (now >= 0) before[now] = previous.df[t]!;
+  }
+  const movedTerm = new Uint8Array(df.length);
+  for (let t = 0; t < df.length; t++) if (df[t] !== before[t]) movedTerm[t] = 1;
+  const labelKeys = labels.keys();
+  const labelDf = labels.frequencies();
+  const labelIds = new Map(labelKeys.map((key, id) => [key, id]));
+  const movedLabel = new Uint8Array(labelKeys.length);
+  const labelBefore = new Int32Array(labelKeys.length);
+  const labelOf = Int32Array.from(previous.labelKeys, (key, old) => {
+    const id = labelIds.get(key);
+    if (id !== undefined) labelBefore[id] = previous.labelDf[old]!;
+    return id ?? -1;
+  });
+  for (let id = 0; id < labelKeys.length; id++) if (labelDf[id] !== labelBefore[id]) movedLabel[id] = 1;
+
+  const V = counts.size;
+  const oldV = previous.termCount;
+  const feature = new Int32Array(previous.feature.length);
+  for (let i = 0; i < feature.length; i++) {
+    const f = previous.feature[i]!;
+    if (f >= 2 * oldV) {
+      const label = labelOf[f - 2 * oldV]!;
+      feature[i] = label < 0 ? -1 : 2 * V + label;
+    } else {
+      const field = f >= oldV ? 1 : 0;
+      const term = termOf[f - field * oldV]!;
+      feature[i] = term < 0 ? -1 : field * V + term;
+    }
+  }
+
+  const keptVector = new Uint8Array(n);
+  const changed = new Uint8Array(n);
+  for (let d = 0; d < n; d++) {
+    const version = current.versionOf(docs[d]!.sourcePath);
+    if (version === undefined || version === '' || version !== previous.versions[d]) {
+      changed[d] = 1;
+      continue;
+    }
+    if (hasAny(counts.termsOf(d), movedTerm) || hasAny(labels.of(d, 0), movedLabel) || hasAny(labels.of(d, 1), movedLabel)) continue;
+    let whole = true;
+    for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) if (feature[i]! < 0) whole = false;
+    if (whole) keptVector[d] = 1;
+  }
+  return { keptVector, feature, changed };
+}
+
+/** The last build's term ids in this build's ids (-1: gone); undefined when they cannot be told. */
+function termTranslation(previous: RelatedState, counts: MemoCounts): Int32Array | undefined {
+  const { stableTerms, movedTerms, termCount } = previous;
+  if (stableTerms > counts.size || stableTerms + movedTerms.length !== termCount) return undefined;
+  const termOf = new Int32Array(termCount);
+  for (let t = 0; t < stableTerms; t++) termOf[t] = t;
+  for (let t = stableTerms; t < termCount; t++) termOf[t] = counts.idOf(movedTerms[t - stableTerms]!);
+  return termOf;
+}
+
+function hasAny(ids: ArrayLike<number>, flagged: Uint8Array): boolean {
+  for (let i = 0; i < ids.length; i++) if (flagged[ids[i]!] === 1) return true;
+  return false;
+}
+
+/**
+ * Docs whose list must be computed: those whose vector or content changed, and those
+ * that visit a changed doc in a posting list. A doc added to or dropped from a list
+ * shifts the positions after it by one, and with them the window a doc visits in a long
+ * list (query.ts) by at most one each: with k such changes, a window that comes no
+ * nearer than 2k + 2 to any of them sees the same docs as before.
+ */
+export function docsToQuery(model: RelatedModel, previous: RelatedState, reuse: Reuse): Uint8Array {
+  const n = model.docs.length;
+  const { sigStart, feature, postStart, postDoc } = model;
+  const changedDoc = new Uint8Array(n);
+  for (let d = 0; d < n; d++) {
+    if (reuse.changed[d] === 1 || (reuse.keptVector[d] === 0 && !sameVector(model, previous, reuse, d))) changedDoc[d] = 1;
+  }
+  const need = Uint8Array.from(changedDoc, (changed, d) => (changed === 1 || previous.listKept[d] !== 1 ? 1 : 0));
+  // Each touched feature's changed docs, in doc order: their old and new features.
+  const changedIn = new Map<number, number[]>();
+  for (let d = 0; d < n; d++) {
+    if (changedDoc[d] === 0) continue;
+    const seen = new Set<number>();
+    const note = (f: number) => {
+      if (f < 0 || seen.has(f)) return;
+      seen.add(f);
+      let docs = changedIn.get(f);
+      if (!docs) changedIn.set(f, (docs = []));
+      docs.push(d);
+    };
+    for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(reuse.feature[i]!);
+    for (let i = sigStart[d * STRONG_SIGNALS]!; i < sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(feature[i]!);
+  }
+  for (const [f, changed] of changedIn) {
+    const from = postStart[f]!;
+    const to = postStart[f + 1]!;
+    const k = changed.length;
+    const margin = 2 * k + 2;
+    if (to - from <= POSTING_WINDOW + margin) {
+      for (let p = from; p < to; p++) need[postDoc[p]!] = 1;
+      continue;
+    }
+    // Where each changed doc is (or would be) in the list: postings are in doc order.
+    const positions = changed.map((b) => lowerBound(postDoc, from, to, b));
+    for (let p = from; p < to; p++) {
+      const a = postDoc[p]!;
+      if (need[a] === 1) continue;
+      const [start, end] = windowOf(model, from, to, model.dates[a]!);
+      for (const at of positions) {
+        if (at >= start - margin && at < end + margin) {
+          need[a] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return need;
+}
+
+/** Doc `d`'s new vector is its old one, feature for feature and bit for bit. */
+function sameVector(model: RelatedModel, previous: RelatedState, reuse: Reuse, d: number): boolean {
+  for (let s = 0; s <= STRONG_SIGNALS; s++) {
+    if (model.sigStart[d * STRONG_SIGNALS + s]! - model.sigStart[d * STRONG_SIGNALS]! !== previous.sigStart[d * STRONG_SIGNALS + s]! - previous.sigStart[d * STRONG_SIGNALS]!) return false;
+  }
+  const from = model.sigStart[d * STRONG_SIGNALS]!;
+  const oldFrom = previous.sigStart[d * STRONG_SIGNALS]!;
+  for (let i = 0; i < model.sigStart[(d + 1) * STRONG_SIGNALS]! - from; i++) {
+    if (model.feature[from + i] !== reuse.feature[oldFrom + i] || model.weight[from + i] !== previous.weight[oldFrom + i]) return false;
+  }
+  return true;
+}
+
+/** First position in [from, to) of `postDoc` holding a doc ≥ `doc`. */
+function lowerBound(postDoc: Int32Array, from: number, to: number, doc: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (postDoc[mid]! < doc) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * This build's state: `links[d]` are doc d's computed links (doc id and score), undefined
+ * for docs that are queried every time (pins, hidden lists).
+ */
+export function draftState(
+  model: RelatedModel, counts: MemoCounts, labels: LabelSets, lengthReference: [number, number],
+  versionOf: (sourcePath: string) => string | undefined, basis: string,
+  links: readonly ({ doc: number; score: number }[] | undefined)[],
+): RelatedStateDraft {
+  const n = model.docs.length;
+  const linkStart = new Int32Array(n + 1);
+  for (let d = 0; d < n; d++) linkStart[d + 1] = linkStart[d]! + (links[d]?.length ?? 0);
+  const linkDoc = new Int32Array(linkStart[n]!);
+  const linkScore = new Float64Array(linkStart[n]!);
+  const listKept = Uint8Array.from(links, (list) => (list ? 1 : 0));
+  for (let d = 0; d < n; d++) {
+    (links[d] ?? []).forEach((link, i) => {
+      linkDoc[linkStart[d]! + i] = link.doc;
+      linkScore[linkStart[d]! + i] = link.score;
+    });
+  }
+  return {
+    generation: counts.generation,
+    identity: (id) => counts.identity(id),
+    state: {
+      basis: fullBasis(basis, counts.generation, n, lengthReference),
+      docKeys: model.docs.map((a) => a.sourcePath),
+      versions: model.docs.map((a) => versionOf(a.sourcePath) ?? ''),
+      slugs: model.docs.map((a) => a.slug),
+      dates: model.dates,
+      termCount: counts.size,
+      df: counts.documentFrequencies(),
+      labelKeys: labels.keys(),
+      labelDf: labels.frequencies(),
+      labelForms: changedLabelForms(),
+      sigStart: model.sigStart,
+      feature: model.feature,
+      weight: model.weight,
+      listKept, linkStart, linkDoc, linkScore,
+    },
+  };
+}
+
+/**
+ * The state to keep, once `memo` is saved or not: term ids it has not persisted may
+ * name other terms in the next build, so they are kept by what they are. Undefined
+ * when the memo let go of the dictionary the state's ids are in.
+ */
+export function sealState(draft: RelatedStateDraft, memo: TermMemo): RelatedState | undefined {
+  if (memo.generation !== draft.generation) return undefined;
+  const stableTerms = Math.min(memo.persistedSize ?? 0, draft.state.termCount);
+  const movedTerms: (number | string)[] = [];
+  for (let t = stableTerms; t < draft.state.termCount; t++) movedTerms.push(draft.identity(t));
+  // Copies: the model's arrays may be views of larger buffers, or in shared memory.
+  const { dates, df, labelDf, sigStart, feature, weight } = draft.state;
+  return {
+    ...draft.state, stableTerms, movedTerms,
+    dates: dates.slice(), df: df.slice(), labelDf: labelDf.slice(), sigStart: sigStart.slice(), feature: feature.slice(), weight: weight.slice(),
+  };
+}
