@@ -14,7 +14,7 @@ import type { RelatedExplanation } from './index/related.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
-import { dataFileDigest, displayPathFrom, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesUnchanged, type KnownFile } from './load.ts';
+import { dataFileDigest, displayPathFrom, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesUnchanged, type KnownFile, type SourcesWalk } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
@@ -189,10 +189,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // compared with no record unpacked and no object made per file; only when nothing
   // else changed (a build whose time comes from the clock never gets this far).
   const check = cache && writes && last?.report && last.sourcesCheck?.otherInputs === otherInputs ? last.sourcesCheck : undefined;
+  // What a check that failed found of the folder: the load takes it instead of walking again.
+  let walked: SourcesWalk | undefined;
   if (check) {
     const start = performance.now();
     // A data file that changed is read once, below, not here too (an export runs to hundreds of MB).
-    const read = await sourcesUnchanged(contentDir, check);
+    const outcome = await sourcesUnchanged(contentDir, check);
+    const read = 'read' in outcome ? outcome.read : undefined;
+    walked = 'walked' in outcome ? outcome.walked : undefined;
     const dataDigests = read === undefined ? [] : await Promise.all(DATA_FILES.map((file) => knownDataFileDigest(contentDir, file, check.others)));
     const same = read !== undefined && dataDigests.every((d): d is string => d !== undefined) && inputsOf(siteInputs(settings, dataDigests, check.digest)) === last!.inputs;
     timings.push({ stage: same ? 'load' : 'load (quick check)', ms: performance.now() - start });
@@ -203,7 +207,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const remembered = cache?.store.previous.sources;
   const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
   const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
-  const sources = await timed('load', () => loadSources(contentDir, knownFiles));
+  const sources = await timed('load', () => loadSources(contentDir, knownFiles, undefined, walked));
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
   const sourcesCheck = () => (knownFiles && otherInputs !== undefined ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs) : undefined);

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.ts';
-import { displayPathFrom, loadSources, statAll, type KnownFile } from '../src/load.ts';
+import { displayPathFrom, loadSources, sourcesCheckFor, sourcesUnchanged, statAll, type KnownFile } from '../src/load.ts';
 import { BuildCache } from '../src/cache.ts';
 import { md, NOW, writeArchive } from './helpers.ts';
 
@@ -83,6 +83,37 @@ describe('loading sources', { timeout: 30_000 }, () => {
     // Changed that recently, it is not remembered: the next walk reads it again.
     expect(known.has('b.md')).toBe(false);
     expect(await read()).toEqual(['b.md']);
+  });
+
+  it('takes the walk of a quick check that failed: the files, stats and reads of walking anew', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }) });
+    for (const name of ['a.md', 'b.md', 'c.md']) await utimes(path.join(contentDir, name), LONG_AGO, LONG_AGO);
+    await sleep(PAST_RACY_WINDOW_MS);
+    const known = new Map<string, KnownFile>();
+    const first = await loadSources(contentDir, known);
+    const check = sourcesCheckFor(contentDir, first, known, 'digest', 'inputs')!;
+    expect(await sourcesUnchanged(contentDir, check)).toEqual({ read: 0 });
+    const shape = (sources: Awaited<ReturnType<typeof loadSources>>) => sources.map(({ path: file, hash, bytes }) => ({ file, hash, bytes: bytes.toString() }));
+    /** A failed check's walk, taken by loadSources, against walking anew: the same files, hashes and reads. */
+    const compare = async () => {
+      const outcome = await sourcesUnchanged(contentDir, check);
+      const walked = 'walked' in outcome ? outcome.walked : undefined;
+      expect(walked).toBeDefined();
+      const taken = shape(await loadSources(contentDir, new Map(known), undefined, walked));
+      expect(taken).toEqual(shape(await loadSources(contentDir, new Map(known))));
+      return { walked: walked!, taken };
+    };
+    // An edit of the same size (the stat gives it away): the walk comes with its stats.
+    await writeFile(path.join(contentDir, 'b.md'), md({ title: '丁', date: '2026-11-02' }));
+    const edited = await compare();
+    expect(edited.walked.stats?.length).toBe(3);
+    expect(edited.taken.find((s) => s.file === 'b.md')!.bytes).toContain('丁');
+    // A new file: the paths differ, so the check stops before any stat.
+    await writeFile(path.join(contentDir, 'd.md'), md({ title: '戊', date: '2026-11-04' }));
+    const added = await compare();
+    expect(added.walked.relativePaths).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
+    expect(added.walked.stats).toBeUndefined();
+    expect(added.taken.map((s) => s.file)).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
   });
 
   it('remembers files that became old enough to trust in a build that found nothing changed', async () => {
