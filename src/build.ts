@@ -134,6 +134,8 @@ export interface BuildResult {
   unchanged: boolean;
   /** With `explainRelated`: that article's related list with reasons; undefined for an unknown slug. */
   relatedExplanation?: RelatedExplanation[] | undefined;
+  /** Related lists computed by this build; the others were the last build's (related/reuse.ts). */
+  relatedComputed?: number | undefined;
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -329,6 +331,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // memory, the cache between runs, so that only changed articles are counted again
   // (archives up to TermMemo.MAX_DOCS; past that, keeping them costs more than it saves).
   const keepsTerms = !session && cache !== undefined && published.length <= TermMemo.MAX_DOCS;
+  let relatedComputed: number | undefined;
   const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', async () => {
     // Parsing is a function of the file's bytes and the settings the cache is keyed by.
     const hashes = keepsTerms ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
@@ -349,6 +352,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const { sealState } = await import('./index/related/reuse.ts');
       await cache!.store.saveRelatedState(draft && sealState(draft, termMemo));
     }
+    relatedComputed = withLinks.links.queried;
     return finishSite(withLinks, await views.table, config, options.now, step);
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
@@ -377,6 +381,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     filesParsed,
     filesRead,
     relatedExplanation,
+    relatedComputed,
   };
   if (options.render === false) return result;
 

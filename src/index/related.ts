@@ -83,7 +83,7 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
     const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined, options.previous, options.versionOf, basis);
     const n = model.docs.length;
     const reuse = model.extras?.reuse;
-    const need = reuse ? docsToQuery(model, options.previous!, reuse) : undefined;
+    const need = reuse ? docsToQuery(model, options.previous!, reuse, options.settings) : undefined;
     const scratch = makeScratch(n);
     const diagnostics: Diagnostic[] = [];
     const explained = options.explain === undefined ? undefined : model.ids.get(options.explain);
@@ -130,7 +130,7 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
     for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     const extras = model.extras;
     const state = extras && options.versionOf
-      ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, links.map((list, d) => (plain[d] !== 0 ? list : undefined)))
+      ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, options.limit, links.map((list, d) => (plain[d] !== 0 ? list : undefined)))
       : undefined;
     return { lists, diagnostics, explanation, state, queried };
   } finally {

@@ -129,6 +129,49 @@ export function query(
   return best;
 }
 
+/**
+ * Doc b as a candidate of doc a's query, exactly as `query` would score it (the same
+ * float32 sums in the same order), or undefined when it would not be one (below the
+ * gate, or in no posting a's query visits). For the last build's lists (reuse.ts): a
+ * changed doc that cannot enter a list leaves it as it was.
+ */
+export function candidateFor(model: RelatedModel, a: number, b: number, settings: RelatedSettings): Candidate | undefined {
+  const { sigStart, feature, weight, postStart, postDoc, postWeight } = model;
+  const sw = strongWeights(model.weights);
+  const dateA = model.dates[a]!;
+  const sum = new Float32Array(1);
+  let touched = false;
+  for (let s = 0; s < STRONG_SIGNALS; s++) {
+    const ws = sw[s]!;
+    if (ws === 0) continue;
+    for (let i = sigStart[a * STRONG_SIGNALS + s]!; i < sigStart[a * STRONG_SIGNALS + s + 1]!; i++) {
+      const f = feature[i]!;
+      const [from, to] = windowOf(model, postStart[f]!, postStart[f + 1]!, dateA);
+      const at = lowerBound(postDoc, from, to, b);
+      if (at === to || postDoc[at] !== b) continue;
+      sum[0]! += ws * weight[i]! * postWeight[at]!;
+      touched = true;
+    }
+  }
+  if (!touched || b === a) return undefined;
+  const den = denominators(model, a);
+  const gate = den.strong > 0 ? settings.minScore * den.strong : Infinity;
+  if (sum[0]! < gate) return undefined;
+  return candidate(model, a, b, sum[0]!, den.all, settings);
+}
+
+/** First position in [from, to) of `postDoc` holding a doc ≥ `doc` (each list is in doc order). */
+export function lowerBound(postDoc: Int32Array, from: number, to: number, doc: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (postDoc[mid]! < doc) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The part [from, to) of a long posting list [start, end) that a doc dated `date` visits. */
 export function windowOf(model: RelatedModel, start: number, end: number, date: number): [number, number] {
   if (end - start <= POSTING_WINDOW) return [start, end];

@@ -15,7 +15,8 @@ import type { Article } from '../../types.ts';
 import type { LabelSets } from './buffers.ts';
 import type { MemoCounts, TermMemo } from './counts.ts';
 import { changedLabelForms, STRONG_SIGNALS, type RelatedModel } from './model.ts';
-import { POSTING_WINDOW, windowOf } from './query.ts';
+import { candidateFor, compareCandidates, lowerBound, POSTING_WINDOW, windowOf } from './query.ts';
+import type { RelatedSettings } from '../../config.ts';
 
 /** What a build leaves for the next one, as plain data (the build cache keeps it). */
 export interface RelatedState {
@@ -42,6 +43,8 @@ export interface RelatedState {
   weight: Float32Array;
   /** Per doc, its computed links [linkStart[d], linkStart[d + 1]), when listKept[d] is 1 (not for docs queried every time). */
   listKept: Uint8Array;
+  /** Links a kept list could hold (the list length: the basis holds it too). */
+  listLimit: number;
   linkStart: Int32Array;
   linkDoc: Int32Array;
   linkScore: Float64Array;
@@ -159,12 +162,15 @@ function hasAny(ids: ArrayLike<number>, flagged: Uint8Array): boolean {
 
 /**
  * Docs whose list must be computed: those whose vector or content changed, and those
- * that visit a changed doc in a posting list. A doc added to or dropped from a list
- * shifts the positions after it by one, and with them the window a doc visits in a long
- * list (query.ts) by at most one each: with k such changes, a window that comes no
+ * whose query meets a changed doc. Where the changed docs are in the same posting
+ * lists as before (only their weights moved), a doc's query sees what it saw before
+ * but their scores: when none of them was in its list, and none now scores into it
+ * (candidateFor, exact), the list stands. Otherwise a doc added to or dropped from a
+ * long list shifts the positions after it by one, and with them the window a doc
+ * visits (query.ts) by at most one each: with k such changes, a window that comes no
  * nearer than 2k + 2 to any of them sees the same docs as before.
  */
-export function docsToQuery(model: RelatedModel, previous: RelatedState, reuse: Reuse): Uint8Array {
+export function docsToQuery(model: RelatedModel, previous: RelatedState, reuse: Reuse, settings: RelatedSettings): Uint8Array {
   const n = model.docs.length;
   const { sigStart, feature, postStart, postDoc } = model;
   const changedDoc = new Uint8Array(n);
@@ -172,41 +178,73 @@ export function docsToQuery(model: RelatedModel, previous: RelatedState, reuse: 
     if (reuse.changed[d] === 1 || (reuse.keptVector[d] === 0 && !sameVector(model, previous, reuse, d))) changedDoc[d] = 1;
   }
   const need = Uint8Array.from(changedDoc, (changed, d) => (changed === 1 || previous.listKept[d] !== 1 ? 1 : 0));
-  // Each touched feature's changed docs, in doc order: their old and new features.
-  const changedIn = new Map<number, number[]>();
+  // Per touched feature, its changed docs in doc order, each with whether it had the
+  // feature before (1) and has it now (2).
+  const changedIn = new Map<number, { docs: number[]; had: number[] }>();
   for (let d = 0; d < n; d++) {
     if (changedDoc[d] === 0) continue;
-    const seen = new Set<number>();
-    const note = (f: number) => {
-      if (f < 0 || seen.has(f)) return;
-      seen.add(f);
-      let docs = changedIn.get(f);
-      if (!docs) changedIn.set(f, (docs = []));
-      docs.push(d);
+    const note = (f: number, bit: number) => {
+      if (f < 0) return;
+      let entry = changedIn.get(f);
+      if (!entry) changedIn.set(f, (entry = { docs: [], had: [] }));
+      if (entry.docs[entry.docs.length - 1] === d) entry.had[entry.had.length - 1]! |= bit;
+      else {
+        entry.docs.push(d);
+        entry.had.push(bit);
+      }
     };
-    for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(reuse.feature[i]!);
-    for (let i = sigStart[d * STRONG_SIGNALS]!; i < sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(feature[i]!);
+    for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(reuse.feature[i]!, 1);
+    for (let i = sigStart[d * STRONG_SIGNALS]!; i < sigStart[(d + 1) * STRONG_SIGNALS]!; i++) note(feature[i]!, 2);
   }
-  for (const [f, changed] of changedIn) {
+  // Docs whose query meets changed docs in the same places as before: those docs, to score.
+  const meets = new Map<number, Set<number>>();
+  const meet = (a: number, b: number) => {
+    if (need[a] === 1) return;
+    let docs = meets.get(a);
+    if (!docs) meets.set(a, (docs = new Set()));
+    docs.add(b);
+  };
+  for (const [f, { docs: changed, had }] of changedIn) {
     const from = postStart[f]!;
     const to = postStart[f + 1]!;
     const k = changed.length;
-    const margin = 2 * k + 2;
-    if (to - from <= POSTING_WINDOW + margin) {
-      for (let p = from; p < to; p++) need[postDoc[p]!] = 1;
+    // No window, before or after: every query through f visits the whole list.
+    if (to - from + k <= POSTING_WINDOW) {
+      for (let p = from; p < to; p++) for (const b of changed) meet(postDoc[p]!, b);
       continue;
     }
     // Where each changed doc is (or would be) in the list: postings are in doc order.
     const positions = changed.map((b) => lowerBound(postDoc, from, to, b));
+    const samePlaces = had.every((bits) => bits === 3);
+    const margin = samePlaces ? 0 : 2 * k + 2;
     for (let p = from; p < to; p++) {
       const a = postDoc[p]!;
       if (need[a] === 1) continue;
       const [start, end] = windowOf(model, from, to, model.dates[a]!);
-      for (const at of positions) {
-        if (at >= start - margin && at < end + margin) {
+      for (let c = 0; c < k; c++) {
+        const at = positions[c]!;
+        if (at < start - margin || at >= end + margin) continue;
+        if (!samePlaces) {
           need[a] = 1;
           break;
         }
+        meet(a, changed[c]!);
+      }
+    }
+  }
+  for (const [a, docs] of meets) {
+    if (need[a] === 1) continue;
+    const from = previous.linkStart[a]!;
+    const to = previous.linkStart[a + 1]!;
+    const last = { doc: previous.linkDoc[to - 1]!, score: previous.linkScore[to - 1]!, base: 0, timeFactor: 0 };
+    for (const b of docs) {
+      let listed = false;
+      for (let i = from; i < to; i++) if (previous.linkDoc[i] === b) listed = true;
+      const now = listed ? undefined : candidateFor(model, a, b, settings);
+      // Listed before (its score moved), or a candidate now that a list with room, or its last place, lets in.
+      if (listed || (now && (to - from < previous.listLimit || compareCandidates(model, now, last) < 0))) {
+        need[a] = 1;
+        break;
       }
     }
   }
@@ -226,17 +264,6 @@ function sameVector(model: RelatedModel, previous: RelatedState, reuse: Reuse, d
   return true;
 }
 
-/** First position in [from, to) of `postDoc` holding a doc ≥ `doc`. */
-function lowerBound(postDoc: Int32Array, from: number, to: number, doc: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (postDoc[mid]! < doc) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * This build's state: `links[d]` are doc d's computed links (doc id and score), undefined
@@ -244,7 +271,7 @@ function lowerBound(postDoc: Int32Array, from: number, to: number, doc: number):
  */
 export function draftState(
   model: RelatedModel, counts: MemoCounts, labels: LabelSets, lengthReference: [number, number],
-  versionOf: (sourcePath: string) => string | undefined, basis: string,
+  versionOf: (sourcePath: string) => string | undefined, basis: string, listLimit: number,
   links: readonly ({ doc: number; score: number }[] | undefined)[],
 ): RelatedStateDraft {
   const n = model.docs.length;
@@ -276,7 +303,7 @@ export function draftState(
       sigStart: model.sigStart,
       feature: model.feature,
       weight: model.weight,
-      listKept, linkStart, linkDoc, linkScore,
+      listKept, listLimit, linkStart, linkDoc, linkScore,
     },
   };
 }
