@@ -53,7 +53,7 @@ import { withTokens } from './render/shared-view.ts';
 
 export const DEFAULT_CACHE_DIR = path.join('.cache', 'broadsheet');
 /** An article store's name, this layout's or an earlier one's (a folder). */
-const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8)?$/;
+const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8(\.delta)?)?$/;
 /** The cache's one-file stores, keyed inside (readSerialized). */
 const PAGE_VIEWS_FILE = 'pageviews.v8';
 const TERMS_FILE = 'terms.v8';
@@ -178,7 +178,7 @@ export class BuildCache {
     // that kept one file per bucket).
     for (const name of readdirSync(this.dir)) {
       // Only names a store takes (not another build's temporary file); a failed cleanup never fails the build.
-      if (STORE_NAME.test(name) && path.join(this.dir, name) !== this.articlesFile) await rm(path.join(this.dir, name), { recursive: true, force: true }).catch(() => {});
+      if (STORE_NAME.test(name) && path.join(this.dir, name) !== this.articlesFile && path.join(this.dir, name) !== overlayOf(this.articlesFile)) await rm(path.join(this.dir, name), { recursive: true, force: true }).catch(() => {});
     }
     return saved;
   }
@@ -300,8 +300,12 @@ async function writeSerialized(dir: string, file: string, key: string, value: un
 // live archive, at the build's peak; so they are written and read as a run of
 // length-prefixed frames: [header][bucket]..., each bucket a v8-serialized array of
 // the entries whose path hashes to it. After an edit only the buckets holding a
-// changed entry are serialized again; the others' bytes are copied from the last
-// file (a warm build of 4,000 Chinese articles serialized 25 MB for one edit).
+// changed entry are serialized again, into an overlay file beside the store
+// (`<store>.delta`, [header][bucket]... of just those buckets), which names the store
+// it amends; a reader takes those buckets from it. Once the overlay holds a quarter
+// of the buckets, the store is written whole again, unchanged buckets copied as bytes.
+// Writing only the overlay spares a warm build copying the other buckets: 16 MB read
+// and written again for one edit of 4,000 Chinese articles, ~20 ms.
 interface ArticlesHeader {
   format: number;
   key: string;
@@ -309,17 +313,32 @@ interface ArticlesHeader {
   buckets: number;
 }
 
-/** Where the entries read from the articles file came from, so that unchanged buckets can be copied. */
+interface OverlayHeader {
+  format: number;
+  key: string;
+  /** fileIdentity of the store it amends: an overlay of any other file is ignored. */
+  store: string;
+  /** Entries in the store with the overlay applied. */
+  count: number;
+  buckets: number;
+  /** The buckets it holds, in the order of its frames. */
+  present: number[];
+}
+
+/** Where the entries read came from, so that unchanged buckets can be kept or copied. */
 interface ArticlesFileLayout {
   buckets: number;
-  /** Byte offset and length of each bucket's frame (its length prefix included). */
-  spans: { offset: number; length: number }[];
-  /** The file as it was read: its bytes are copied only while it is still that file. */
+  /** Per bucket: the file its frame is in, its byte offset and length (length prefix included). */
+  spans: { inOverlay: boolean; offset: number; length: number }[];
+  /** The store and the overlay as they were read: bytes are copied only while they are still those files. */
   identity: string;
+  overlayIdentity: string | undefined;
   entries: Map<string, CachedParse>;
 }
 
 const ENTRIES_PER_BUCKET = 1000;
+/** The overlay holds at most this share of the buckets; past it, the store is written whole. */
+const MAX_OVERLAY_SHARE = 1 / 4;
 
 function bucketCountFor(entries: number): number {
   let buckets = 16;
@@ -338,10 +357,13 @@ function fileIdentity(stat: { ino: number; size: number; mtimeMs: number }): str
   return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
 }
 
-/** How a save went: buckets in the file, and how many of them were serialized (the rest were copied). */
+const overlayOf = (file: string) => `${file}.delta`;
+
+/** How a save went: buckets in the store, how many were serialized (the rest were kept or copied), and how many the overlay holds (0: the store was written whole). */
 export interface ArticlesSaved {
   buckets: number;
   serialized: number;
+  inOverlay: number;
 }
 
 // Written with synchronous calls: the build waits for the save anyway, and a copy of
@@ -352,7 +374,7 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
   const buckets = bucketCountFor(articles.size);
   const grouped: [string, CachedParse][][] = Array.from({ length: buckets }, () => []);
   for (const entry of articles) grouped[bucketOf(entry[0], buckets)]!.push(entry);
-  // A bucket is copied when it holds exactly the entries that were read into it.
+  // A bucket is kept when it holds exactly the entries that were read into it.
   const reusable = new Set<number>();
   if (layout && layout.buckets === buckets) {
     for (let bucket = 0; bucket < buckets; bucket++) reusable.add(bucket);
@@ -364,96 +386,170 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
     for (const sourcePath of layout.entries.keys()) counts[bucketOf(sourcePath, buckets)]!++;
     for (let bucket = 0; bucket < buckets; bucket++) if (counts[bucket] !== grouped[bucket]!.length) reusable.delete(bucket);
   }
-  const temporary = `${file}.${process.pid}.tmp`;
-  const out = openSync(temporary, 'w');
-  let outOpen = true;
-  let previous: number | undefined;
-  let serialized = 0;
+  const opened: number[] = [];
+  /** `path` opened for reading, if it is still the file `identity` names. */
+  const openIfSame = (path: string, identity: string | undefined): number | undefined => {
+    if (identity === undefined) return undefined;
+    try {
+      const fd = openSync(path, 'r');
+      opened.push(fd);
+      return fileIdentity(fstatSync(fd)) === identity ? fd : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const temporaries: string[] = [];
   try {
-    if (reusable.size > 0) {
-      try {
-        previous = openSync(file, 'r');
-        if (fileIdentity(fstatSync(previous)) !== layout!.identity) throw new Error('another store');
-      } catch {
-        if (previous !== undefined) closeSync(previous);
-        previous = undefined;
-      }
-    }
-    const frame = (value: unknown) => {
-      const body = serialize(value);
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(body.length);
-      writeAll(out, length);
-      writeAll(out, body);
+    const store = reusable.size > 0 ? openIfSame(file, layout!.identity) : undefined;
+    const overlay = reusable.size > 0 ? openIfSame(overlayOf(file), layout!.overlayIdentity) : undefined;
+    /** The bytes of a bucket as read, or undefined when its file is no longer the one read. */
+    const bytesOf = (bucket: number): Buffer | undefined => {
+      const span = layout!.spans[bucket]!;
+      const fd = span.inOverlay ? overlay : store;
+      if (fd === undefined) return undefined;
+      const bytes = Buffer.allocUnsafe(span.length);
+      return readSync(fd, bytes, 0, span.length, span.offset) === span.length ? bytes : undefined;
     };
-    frame({ format: FORMAT, key, count: articles.size, buckets } satisfies ArticlesHeader);
-    for (let bucket = 0; bucket < buckets; bucket++) {
-      if (previous !== undefined && reusable.has(bucket)) {
-        const span = layout!.spans[bucket]!;
-        const bytes = Buffer.allocUnsafe(span.length);
-        if (readSync(previous, bytes, 0, span.length, span.offset) === span.length) {
-          writeAll(out, bytes);
-          continue;
-        }
-      }
-      frame(grouped[bucket]);
-      serialized++;
-    }
-    if (previous !== undefined) closeSync(previous);
-    previous = undefined;
-    closeSync(out);
-    outOpen = false;
-    renameSync(temporary, file);
-  } catch (error) {
-    for (const fd of [previous, outOpen ? out : undefined]) {
+    let serialized = 0;
+    const writeFrames = (target: string, header: unknown, present: number[]) => {
+      const temporary = `${target}.${process.pid}.tmp`;
+      temporaries.push(temporary);
+      const out = openSync(temporary, 'w');
       try {
-        if (fd !== undefined) closeSync(fd);
-      } catch {
-        // the original error is the one to report
+        const frame = (value: unknown) => {
+          const body = serialize(value);
+          const length = Buffer.alloc(4);
+          length.writeUInt32LE(body.length);
+          writeAll(out, length);
+          writeAll(out, body);
+        };
+        frame(header);
+        for (const bucket of present) {
+          const kept = reusable.has(bucket) ? bytesOf(bucket) : undefined;
+          if (kept) {
+            writeAll(out, kept);
+          } else {
+            frame(grouped[bucket]);
+            serialized++;
+          }
+        }
+      } finally {
+        closeSync(out);
+      }
+      renameSync(temporary, target);
+    };
+    // Only the changed buckets, and those already in the overlay, go to the overlay,
+    // while the store it amends is the one read and the overlay stays small.
+    if (store !== undefined && (layout!.overlayIdentity === undefined || overlay !== undefined)) {
+      const present: number[] = [];
+      for (let bucket = 0; bucket < buckets; bucket++) if (!reusable.has(bucket) || layout!.spans[bucket]!.inOverlay) present.push(bucket);
+      if (present.length <= buckets * MAX_OVERLAY_SHARE) {
+        const changed = present.some((bucket) => !reusable.has(bucket));
+        if (changed) writeFrames(overlayOf(file), { format: FORMAT, key, store: layout!.identity, count: articles.size, buckets, present } satisfies OverlayHeader, present);
+        return { buckets, serialized, inOverlay: present.length };
       }
     }
-    rmSync(temporary, { force: true });
+    writeFrames(file, { format: FORMAT, key, count: articles.size, buckets } satisfies ArticlesHeader, Array.from({ length: buckets }, (_, bucket) => bucket));
+    // The new store has another identity: an overlay left now would be ignored, but it is litter.
+    rmSync(overlayOf(file), { force: true });
+    return { buckets, serialized, inOverlay: 0 };
+  } catch (error) {
+    for (const temporary of temporaries) rmSync(temporary, { force: true });
     throw error;
+  } finally {
+    for (const fd of opened) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the original error, if any, is the one to report
+      }
+    }
   }
-  return { buckets, serialized };
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
+/** Reads length-prefixed frames from an open file. */
+class FrameReader {
+  position = 0;
+  constructor(private readonly fd: number, readonly size: number) {}
+
+  /** The next frame's length prefix and body length, checked against the file's size. */
+  private nextLength(): number {
+    const length = Buffer.alloc(4);
+    if (readSync(this.fd, length, 0, 4, this.position) !== 4) throw new Error('truncated');
+    // A damaged length must not make us allocate gigabytes.
+    if (length.readUInt32LE() > this.size - this.position - 4) throw new Error('truncated');
+    return length.readUInt32LE();
+  }
+
+  next(): unknown {
+    const body = Buffer.allocUnsafe(this.nextLength());
+    if (readSync(this.fd, body, 0, body.length, this.position + 4) !== body.length) throw new Error('truncated');
+    this.position += 4 + body.length;
+    return deserialize(body);
+  }
+
+  skip(): void {
+    this.position += 4 + this.nextLength();
+  }
+}
+
+/** The store's entries with its overlay applied (when the overlay names this store). */
 function readArticles(file: string, expectedKey: string): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
-  let fd: number | undefined;
+  const opened: number[] = [];
+  const open = (path: string) => {
+    const fd = openSync(path, 'r');
+    opened.push(fd);
+    return { fd, stat: fstatSync(fd) };
+  };
   try {
-    fd = openSync(file, 'r');
-    const stat = fstatSync(fd);
-    const size = stat.size;
-    let position = 0;
-    const frame = (): unknown => {
-      const length = Buffer.alloc(4);
-      if (readSync(fd!, length, 0, 4, position) !== 4) throw new Error('truncated');
-      // A damaged length must not make us allocate gigabytes.
-      if (length.readUInt32LE() > size - position - 4) throw new Error('truncated');
-      const body = Buffer.allocUnsafe(length.readUInt32LE());
-      if (readSync(fd!, body, 0, body.length, position + 4) !== body.length) throw new Error('truncated');
-      position += 4 + body.length;
-      return deserialize(body);
-    };
-    const header = frame() as ArticlesHeader;
+    const store = open(file);
+    const identity = fileIdentity(store.stat);
+    const frames = new FrameReader(store.fd, store.stat.size);
+    const header = frames.next() as ArticlesHeader;
     if (header.format !== FORMAT || header.key !== expectedKey) return undefined;
+    let overlay: { frames: FrameReader; header: OverlayHeader; identity: string } | undefined;
+    try {
+      const { fd, stat } = open(overlayOf(file));
+      const overlayFrames = new FrameReader(fd, stat.size);
+      const overlayHeader = overlayFrames.next() as OverlayHeader;
+      const { present } = overlayHeader;
+      const valid = overlayHeader.format === FORMAT && overlayHeader.key === expectedKey && overlayHeader.store === identity && overlayHeader.buckets === header.buckets
+        && Array.isArray(present) && present.every((bucket, i) => Number.isInteger(bucket) && bucket >= 0 && bucket < header.buckets && (i === 0 || bucket > present[i - 1]!));
+      if (valid) overlay = { frames: overlayFrames, header: overlayHeader, identity: fileIdentity(stat) };
+    } catch {
+      overlay = undefined; // none, or unreadable: the store alone
+    }
+    const inOverlay = new Set(overlay?.header.present);
     const articles = new Map<string, CachedParse>();
     const spans: ArticlesFileLayout['spans'] = [];
     for (let bucket = 0; bucket < header.buckets; bucket++) {
-      const offset = position;
-      for (const [sourcePath, entry] of frame() as [string, CachedParse][]) articles.set(sourcePath, entry);
-      spans.push({ offset, length: position - offset });
+      const offset = frames.position;
+      if (inOverlay.has(bucket)) {
+        frames.skip();
+        continue;
+      }
+      for (const [sourcePath, entry] of frames.next() as [string, CachedParse][]) articles.set(sourcePath, entry);
+      spans[bucket] = { inOverlay: false, offset, length: frames.position - offset };
     }
-    if (articles.size !== header.count || position !== size) return undefined;
-    return { articles, layout: { buckets: header.buckets, spans, identity: fileIdentity(stat), entries: articles } };
+    if (frames.position !== frames.size) return undefined;
+    if (overlay) {
+      for (const bucket of overlay.header.present) {
+        const offset = overlay.frames.position;
+        for (const [sourcePath, entry] of overlay.frames.next() as [string, CachedParse][]) articles.set(sourcePath, entry);
+        spans[bucket] = { inOverlay: true, offset, length: overlay.frames.position - offset };
+      }
+      if (overlay.frames.position !== overlay.frames.size) return undefined;
+    }
+    if (articles.size !== (overlay ? overlay.header.count : header.count)) return undefined;
+    return { articles, layout: { buckets: header.buckets, spans, identity, overlayIdentity: overlay?.identity, entries: articles } };
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    for (const fd of opened) closeSync(fd);
   }
 }
 

@@ -1,7 +1,7 @@
 // Incremental builds: after any sequence of edits, additions, deletions and renames,
 // a build that uses the cache writes exactly what a clean build writes.
 import { cp, readdir, readFile, rm, rename, symlink, writeFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'node:v8';
@@ -668,14 +668,14 @@ describe('the parsed-article store', () => {
     const outDir = path.join(cacheDir, 'dist');
     const open = () => BuildCache.open(cacheDir, 'parse-key', outDir);
     const first = new Map(Array.from({ length: 3000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
-    expect(await open().saveArticles(first, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+    expect(await open().saveArticles(first, 'parse-key')).toEqual({ buckets: 16, serialized: 16, inOverlay: 0 });
 
-    // One edit: that entry's bucket is made again, the other fifteen are copied.
+    // One edit: that entry's bucket is made again, into the overlay; the other fifteen stay where they are.
     const second = open();
     const entries = new Map(second.previous.articles);
     expect(entries.size).toBe(3000);
     entries.set('a7.md', entry(7, 1));
-    expect(await second.saveArticles(entries, 'parse-key')).toEqual({ buckets: 16, serialized: 1 });
+    expect(await second.saveArticles(entries, 'parse-key')).toEqual({ buckets: 16, serialized: 1, inOverlay: 1 });
 
     // A removal and an addition, each in its own bucket (or the same one).
     const third = open();
@@ -702,11 +702,47 @@ describe('the parsed-article store', () => {
     const otherVersions = new Map([...other.previous.articles.keys()].map((sourcePath) => [sourcePath, entry(Number(sourcePath.replace(/\D/g, '')), 9)] as const));
     await other.saveArticles(otherVersions, 'parse-key');
     again.set('a7.md', entry(7, 2));
-    expect(await fifth.saveArticles(again, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+    expect(await fifth.saveArticles(again, 'parse-key')).toEqual({ buckets: 16, serialized: 16, inOverlay: 0 });
     const sixth = open().previous.articles;
     expect(versionOf(sixth.get('a7.md'))).toBe(2);
     expect(versionOf(sixth.get('a8.md'))).toBe(0);
     expect(sixth.size).toBe(3000);
+  });
+
+  it('keeps edits in an overlay until it holds a quarter of the buckets, then writes the store whole; a damaged overlay is ignored', async () => {
+    const cacheDir = await tempDir();
+    const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));
+    let current = new Map<string, CachedParse>(Array.from({ length: 3000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    await open().saveArticles(current, 'parse-key');
+    /** Reads the store back (checking every entry), applies `change`, saves: what the overlay holds then. */
+    const editAndSave = async (change: (entries: Map<string, CachedParse>) => void) => {
+      const store = open();
+      const read = store.previous.articles;
+      expect(read.size).toBe(current.size);
+      for (const [sourcePath, stored] of current) expect(versionOf(read.get(sourcePath)), sourcePath).toBe(versionOf(stored));
+      current = new Map(read);
+      change(current);
+      return (await store.saveArticles(current, 'parse-key')).inOverlay;
+    };
+    const overlays: number[] = [];
+    for (let step = 1; step <= 12; step++) overlays.push(await editAndSave((entries) => entries.set(`a${step * 37}.md`, entry(step * 37, step))));
+    // Grows by the bucket of each edit (two edits may share one), and starts again past four of sixteen.
+    expect(overlays[0]).toBe(1);
+    expect(overlays).toContain(0);
+    expect(Math.max(...overlays)).toBeLessThanOrEqual(4);
+    // Saving with nothing changed writes nothing; an edit after a whole write starts an overlay again.
+    const storeFile = path.join(cacheDir, (await readdir(cacheDir)).find((name) => /^articles-[0-9a-f]{16}\.v8$/.test(name))!);
+    const storeBefore = statSync(storeFile).mtimeMs;
+    expect(await editAndSave(() => {})).toBe(overlays.at(-1));
+    expect(statSync(storeFile).mtimeMs).toBe(storeBefore);
+    expect(await editAndSave((entries) => entries.set('a1.md', entry(1, 99)))).toBeGreaterThanOrEqual(1);
+    expect(versionOf(open().previous.articles.get('a1.md'))).toBe(99);
+    // A damaged overlay is not read: the store's own entries come back (older ones, whose
+    // hashes no longer match their files, so the build parses those files again).
+    await writeFile(`${storeFile}.delta`, 'not an overlay');
+    const fallback = open().previous.articles;
+    expect(fallback.size).toBe(3000);
+    expect(versionOf(fallback.get('a1.md'))).toBe(0);
   });
 
   it('removes stores of other settings or versions, files or folders alike', async () => {
@@ -727,11 +763,11 @@ describe('the parsed-article store', () => {
     const cacheDir = await tempDir();
     const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));
     const small = new Map(Array.from({ length: 16_000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
-    expect(await open().saveArticles(small, 'parse-key')).toEqual({ buckets: 16, serialized: 16 });
+    expect(await open().saveArticles(small, 'parse-key')).toEqual({ buckets: 16, serialized: 16, inOverlay: 0 });
     const store = open();
     const grown = new Map(store.previous.articles);
     grown.set('extra.md', entry(16_000));
-    expect(await store.saveArticles(grown, 'parse-key')).toEqual({ buckets: 32, serialized: 32 });
+    expect(await store.saveArticles(grown, 'parse-key')).toEqual({ buckets: 32, serialized: 32, inOverlay: 0 });
     expect(open().previous.articles.size).toBe(16_001);
   });
 });
