@@ -161,8 +161,9 @@ export function* paginatedPages(context: RenderContext, listing: Listing): Gener
         return [layoutContextToken(context), layoutFields, listing.path, listing.heading, n, pageCount, itemsOnce(), listing.aside];
       },
       // The same, each teaser standing as its article's digest (a teaser is made of the article and the config).
+      // Fields joined by NUL, as an article page's key is (article-page.ts): digests hold no NUL or space, and text goes through JSON.
       dependencyKey: (renderKey) =>
-        jsonDigest(JSON.stringify([renderKey, 'listing', layoutContextToken(context), layoutFields, listing.path, listing.heading, n, pageCount, shown.map(articleToken), sharedViewToken(listing.aside)])),
+        jsonDigest([renderKey, 'listing', layoutContextToken(context), JSON.stringify([layoutFields, listing.path, listing.heading, n, pageCount]), shown.map(articleToken).join(' '), sharedViewToken(listing.aside)].join('\0')),
       get data() {
         return (data ??= { layout: layoutView(context, layoutFields), heading: listing.heading, items: itemsOnce(), pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside });
       },
