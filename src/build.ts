@@ -11,6 +11,7 @@ import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './error
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsFileBytes, pageViewsKey, pathResolver, PAGEVIEWS_THREAD_MIN_BYTES, readPageViews, readPageViewsOnThread, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
+import type { RelatedState } from './index/related/reuse.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
@@ -84,6 +85,8 @@ export interface BuildSession {
   termMemo: TermMemo;
   /** A related-link query thread kept between builds, once the archive is big enough (SESSION_QUERY_THREAD_MIN_DOCS). */
   queryHelper?: QueryHelper | undefined;
+  /** The last build's related lists and vectors (related/reuse.ts), in termMemo's ids. */
+  relatedState?: RelatedState | undefined;
 }
 
 /**
@@ -164,7 +167,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const session = options.session;
   // What a session knows of its files (stat and content hash) does not depend on the
   // settings: after a settings change the sources it holds no parse for are read again.
-  if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, articles: new Map(), pages: new Map() });
+  if (session && session.parseKey !== parseKey) Object.assign(session, { parseKey, articles: new Map(), pages: new Map(), relatedState: undefined });
   const cache = options.cache === true ? { parseKey, store: BuildCache.open(options.cacheDir ?? DEFAULT_CACHE_DIR, parseKey, options.outDir) } : undefined;
   const templatesDir = path.resolve(options.templatesDir ?? BUILTIN_TEMPLATES);
 
@@ -334,7 +337,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let relatedComputed: number | undefined;
   const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', async () => {
     // Parsing is a function of the file's bytes and the settings the cache is keyed by.
-    const hashes = keepsTerms ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
+    const hashes = keepsTerms || session ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
     const versionOf = (sourcePath: string) => hashes?.get(sourcePath);
     const termMemo = session?.termMemo ?? (keepsTerms ? (cache!.store.termMemo(versionOf) ?? new TermMemo(versionOf)) : undefined);
     const keptDocs = termMemo?.size;
@@ -342,15 +345,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (session && !session.queryHelper?.alive && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();
     // ...and the related lists with the vectors they came from: only what an edit can
     // have changed is computed again (related/reuse.ts).
-    const previous = keepsTerms ? cache!.store.relatedState() : undefined;
+    const previous = session ? session.relatedState : keepsTerms ? cache!.store.relatedState() : undefined;
     const withLinks = relateArticles(published, config, step, {
-      explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper, versionOf: keepsTerms ? versionOf : undefined, previous,
+      explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper, versionOf: keepsTerms || session ? versionOf : undefined, previous,
     });
     if (keepsTerms && termMemo) {
       await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
       const draft = withLinks.links.state;
       const { sealState } = await import('./index/related/reuse.ts');
       await cache!.store.saveRelatedState(draft && sealState(draft, termMemo));
+    } else if (session) {
+      const draft = withLinks.links.state;
+      const { sealState } = await import('./index/related/reuse.ts');
+      // A session's memo never leaves memory: every id it gave still names its term.
+      session.relatedState = draft && sealState(draft, session.termMemo, true);
     }
     relatedComputed = withLinks.links.queried;
     return finishSite(withLinks, await views.table, config, options.now, step);

@@ -310,12 +310,13 @@ export function draftState(
 
 /**
  * The state to keep, once `memo` is saved or not: term ids it has not persisted may
- * name other terms in the next build, so they are kept by what they are. Undefined
- * when the memo let go of the dictionary the state's ids are in.
+ * name other terms in the next build, so they are kept by what they are (`inMemory`:
+ * a dev session's memo, kept for the next build as it is). Undefined when the memo
+ * let go of the dictionary the state's ids are in.
  */
-export function sealState(draft: RelatedStateDraft, memo: TermMemo): RelatedState | undefined {
+export function sealState(draft: RelatedStateDraft, memo: TermMemo, inMemory = false): RelatedState | undefined {
   if (memo.generation !== draft.generation) return undefined;
-  const stableTerms = Math.min(memo.persistedSize ?? 0, draft.state.termCount);
+  const stableTerms = inMemory ? draft.state.termCount : Math.min(memo.persistedSize ?? 0, draft.state.termCount);
   const movedTerms: (number | string)[] = [];
   for (let t = stableTerms; t < draft.state.termCount; t++) movedTerms.push(draft.identity(t));
   // Copies: the model's arrays may be views of larger buffers, or in shared memory.
