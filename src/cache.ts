@@ -328,8 +328,8 @@ interface OverlayHeader {
 /** Where the entries read came from, so that unchanged buckets can be kept or copied. */
 interface ArticlesFileLayout {
   buckets: number;
-  /** Per bucket: the file its frame is in, its byte offset and length (length prefix included). */
-  spans: { inOverlay: boolean; offset: number; length: number }[];
+  /** Per bucket: the file its frame is in, its byte offset and length (length prefix included), and its entries. */
+  spans: { inOverlay: boolean; offset: number; length: number; entries: number }[];
   /** The store and the overlay as they were read: bytes are copied only while they are still those files. */
   identity: string;
   overlayIdentity: string | undefined;
@@ -382,9 +382,7 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
       const before = layout.entries.get(sourcePath);
       if (before === undefined || before.result !== entry.result || before.hash !== entry.hash || before.displayPath !== entry.displayPath) reusable.delete(bucketOf(sourcePath, buckets));
     }
-    const counts = new Array<number>(buckets).fill(0);
-    for (const sourcePath of layout.entries.keys()) counts[bucketOf(sourcePath, buckets)]!++;
-    for (let bucket = 0; bucket < buckets; bucket++) if (counts[bucket] !== grouped[bucket]!.length) reusable.delete(bucket);
+    for (let bucket = 0; bucket < buckets; bucket++) if (layout.spans[bucket]!.entries !== grouped[bucket]!.length) reusable.delete(bucket);
   }
   const opened: number[] = [];
   /** `path` opened for reading, if it is still the file `identity` names. */
@@ -532,15 +530,17 @@ function readArticles(file: string, expectedKey: string): { articles: Map<string
         frames.skip();
         continue;
       }
-      for (const [sourcePath, entry] of frames.next() as [string, CachedParse][]) articles.set(sourcePath, entry);
-      spans[bucket] = { inOverlay: false, offset, length: frames.position - offset };
+      const entries = frames.next() as [string, CachedParse][];
+      for (const [sourcePath, entry] of entries) articles.set(sourcePath, entry);
+      spans[bucket] = { inOverlay: false, offset, length: frames.position - offset, entries: entries.length };
     }
     if (frames.position !== frames.size) return undefined;
     if (overlay) {
       for (const bucket of overlay.header.present) {
         const offset = overlay.frames.position;
-        for (const [sourcePath, entry] of overlay.frames.next() as [string, CachedParse][]) articles.set(sourcePath, entry);
-        spans[bucket] = { inOverlay: true, offset, length: overlay.frames.position - offset };
+        const entries = overlay.frames.next() as [string, CachedParse][];
+        for (const [sourcePath, entry] of entries) articles.set(sourcePath, entry);
+        spans[bucket] = { inOverlay: true, offset, length: overlay.frames.position - offset, entries: entries.length };
       }
       if (overlay.frames.position !== overlay.frames.size) return undefined;
     }

@@ -127,7 +127,7 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
 
   const files: SourceFile[] = new Array(relativePaths.length);
   const startedAt = usable?.stats ? usable.startedAt : Date.now();
-  const absolutePaths = usable?.absolutePaths ?? relativePaths.map((relative) => path.join(contentDir, relative));
+  const absolutePaths = usable?.absolutePaths ?? relativePaths.map(joinerUnder(contentDir));
   const stats = known ? (usable?.stats ?? (await statAll(absolutePaths))) : undefined;
   const toRead: number[] = [];
   relativePaths.forEach((relative, index) => {
@@ -147,6 +147,17 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
     for (const file of known.keys()) if (!present.has(file) && !NON_ARTICLE_DIRS.has(file.split('/')[0]!)) known.delete(file);
   }
   return files;
+}
+
+/**
+ * path.join(dir, relative) for the paths the walk gives (segments joined by '/', none
+ * of them '.' or '..': it skips dotfiles), as one string concatenation: path.join
+ * normalized each of 4,000 paths anew, ~4 ms of every warm build.
+ */
+function joinerUnder(dir: string): (relative: string) => string {
+  if (path.sep !== '/') return (relative) => path.join(dir, relative);
+  const prefix = path.join(dir, '_').slice(0, -1);
+  return (relative) => prefix + relative;
 }
 
 /** Every `*.md` file under `contentDir`, relative to it, in path order: what loadSources reads. */
@@ -234,7 +245,7 @@ export interface SourcesWalk {
 export async function sourcesUnchanged(contentDir: string, check: SourcesCheck, walked: (walk: SourcesWalk) => void = () => {}): Promise<number | undefined> {
   if (check.contentDir !== contentDir) return undefined;
   const relativePaths = sourcePaths(contentDir);
-  const absolutePaths = relativePaths.map((relative) => path.join(contentDir, relative));
+  const absolutePaths = relativePaths.map(joinerUnder(contentDir));
   const startedAt = Date.now();
   if (relativePaths.join('\n') !== check.paths) {
     walked({ contentDir, relativePaths, absolutePaths, startedAt });

@@ -85,6 +85,16 @@ describe('loading sources', { timeout: 30_000 }, () => {
     expect(await read()).toEqual(['b.md']);
   });
 
+  it('gives each source the absolute path path.join gives, however the content folder is spelled', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), '2026/11/b c.md': md({ title: '乙', date: '2026-11-02' }) });
+    const spellings = [contentDir, `${contentDir}/`, `${contentDir}//`, path.join(contentDir, '..', path.basename(contentDir)) + '/.', path.relative(process.cwd(), contentDir)];
+    for (const spelling of spellings) {
+      const sources = await loadSources(spelling);
+      expect(sources.map((s) => s.absolutePath), spelling).toEqual(sources.map((s) => path.join(spelling, s.path)));
+      expect(sources.map((s) => s.path)).toEqual(['2026/11/b c.md', 'a.md']);
+    }
+  });
+
   it('takes the walk of a quick check that failed: the files, stats and reads of walking anew', async () => {
     const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }) });
     for (const name of ['a.md', 'b.md', 'c.md']) await utimes(path.join(contentDir, name), LONG_AGO, LONG_AGO);
