@@ -340,4 +340,44 @@ describe('related lists kept from the last build', () => {
     // not many); after additions, deletions and moves in time they computed them all.
     expect(partial, queried.join(' ')).toBeGreaterThanOrEqual(8);
   });
+
+  it('are not taken from a state that deserializes but is not what a build wrote', () => {
+    const versions = new Map<string, string>();
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    let articles = labelledArticles(300, 8);
+    const stamp = () => {
+      versions.clear();
+      for (const a of articles) versions.set(a.sourcePath, createHash('sha256').update(JSON.stringify(a)).digest('hex'));
+    };
+    stamp();
+    const memo = new TermMemo(versionOf);
+    const first = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf });
+    const bytes = serialize(sealState(first.state!, memo, true));
+    articles = articles.map((a, i) => (i === 7 ? recorded({ ...a, text: `${a.text}招商银行发布年报` }) : a));
+    stamp();
+    const fresh = listsOf(computeRelated(articles, OPTIONS));
+    const copy = () => deserialize(bytes) as RelatedState;
+    // Undamaged, it is used: few lists computed, the same links.
+    const kept = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf, previous: copy() });
+    expect(listsOf(kept)).toEqual(fresh);
+    expect(kept.queried).toBeLessThan(articles.length);
+    const damaged: [string, (s: RelatedState) => void][] = [
+      ['a short sigStart', (s) => (s.sigStart = s.sigStart.subarray(0, s.sigStart.length - 5))],
+      ['a feature past the features', (s) => (s.feature[3] = 2 * s.termCount + s.labelKeys.length)],
+      ['a negative feature', (s) => (s.feature[0] = -2)],
+      ['a link to no doc', (s) => (s.linkDoc[0] = articles.length)],
+      ['a list longer than the limit', (s) => (s.linkStart = Int32Array.from(s.linkStart, (x, d) => (d === 0 ? 0 : x + 20 * d)))],
+      ['moved terms of the wrong count', (s) => s.movedTerms.push('x')],
+      ['dates of another kind', (s) => ((s as { dates: unknown }).dates = Array.from(s.dates))],
+      ['a missing version', (s) => s.versions.pop()],
+    ];
+    for (const [what, damage] of damaged) {
+      const state = copy();
+      damage(state);
+      const result = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf, previous: state });
+      expect(listsOf(result), what).toEqual(fresh);
+      expect(result.queried, what).toBe(articles.length);
+    }
+  });
+
 });
