@@ -495,8 +495,16 @@ class FrameReader {
   }
 }
 
-/** The store's entries with its overlay applied (when the overlay names this store). */
+/**
+ * The store's entries with its overlay applied (when the overlay names this store); the
+ * store alone when the overlay cannot be read whole (its entries are older, and their
+ * hashes send the files that changed since to be parsed again).
+ */
 function readArticles(file: string, expectedKey: string): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
+  return readStore(file, expectedKey, true) ?? readStore(file, expectedKey, false);
+}
+
+function readStore(file: string, expectedKey: string, withOverlay: boolean): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
   const opened: number[] = [];
   const open = (path: string) => {
     const fd = openSync(path, 'r');
@@ -511,6 +519,7 @@ function readArticles(file: string, expectedKey: string): { articles: Map<string
     if (header.format !== FORMAT || header.key !== expectedKey) return undefined;
     let overlay: { frames: FrameReader; header: OverlayHeader; identity: string } | undefined;
     try {
+      if (!withOverlay) throw new Error('the store alone');
       const { fd, stat } = open(overlayOf(file));
       const overlayFrames = new FrameReader(fd, stat.size);
       const overlayHeader = overlayFrames.next() as OverlayHeader;

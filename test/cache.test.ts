@@ -738,11 +738,26 @@ describe('the parsed-article store', () => {
     expect(await editAndSave((entries) => entries.set('a1.md', entry(1, 99)))).toBeGreaterThanOrEqual(1);
     expect(versionOf(open().previous.articles.get('a1.md'))).toBe(99);
     // A damaged overlay is not read: the store's own entries come back (older ones, whose
-    // hashes no longer match their files, so the build parses those files again).
-    await writeFile(`${storeFile}.delta`, 'not an overlay');
-    const fallback = open().previous.articles;
-    expect(fallback.size).toBe(3000);
-    expect(versionOf(fallback.get('a1.md'))).toBe(0);
+    // hashes no longer match their files, so the build parses those files again), whether
+    // its header or its body is damaged.
+    const overlayBytes = await readFile(`${storeFile}.delta`);
+    for (const damaged of [Buffer.from('not an overlay'), overlayBytes.subarray(0, overlayBytes.length - 7)]) {
+      await writeFile(`${storeFile}.delta`, damaged);
+      const fallback = open().previous.articles;
+      expect(fallback.size).toBe(3000);
+      expect(versionOf(fallback.get('a1.md'))).toBe(0);
+    }
+    // An overlay that names another store (this one was written whole since) is not read,
+    // and a whole write leaves no overlay behind.
+    await writeFile(`${storeFile}.delta`, overlayBytes);
+    const whole = open();
+    const everything = new Map([...whole.previous.articles].map(([sourcePath, stored]) => [sourcePath, entry(Number(sourcePath.replace(/\D/g, '')), 50)] as const));
+    expect((await whole.saveArticles(everything, 'parse-key')).inOverlay).toBe(0);
+    expect(existsSync(`${storeFile}.delta`)).toBe(false);
+    await writeFile(`${storeFile}.delta`, overlayBytes);
+    const afterWhole = open().previous.articles;
+    expect(afterWhole.size).toBe(3000);
+    expect(versionOf(afterWhole.get('a1.md'))).toBe(50);
   });
 
   it('removes stores of other settings or versions, files or folders alike', async () => {

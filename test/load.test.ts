@@ -124,6 +124,11 @@ describe('loading sources', { timeout: 30_000 }, () => {
     expect(added.walked.relativePaths).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
     expect(added.walked.stats).toBeUndefined();
     expect(added.taken.map((s) => s.file)).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
+    // The load takes the walk as it is (it does not walk again): a walk that lists fewer
+    // files gives fewer sources, and one from another folder is not taken.
+    const partial = { ...added.walked, relativePaths: ['a.md', 'd.md'], absolutePaths: ['a.md', 'd.md'].map((name) => path.join(contentDir, name)) };
+    expect((await loadSources(contentDir, new Map(known), undefined, partial)).map((s) => s.path)).toEqual(['a.md', 'd.md']);
+    expect((await loadSources(contentDir, new Map(known), undefined, { ...partial, contentDir: `${contentDir}-other` })).map((s) => s.path)).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
   });
 
   it('remembers files that became old enough to trust in a build that found nothing changed', async () => {

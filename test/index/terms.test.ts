@@ -291,9 +291,15 @@ describe('related lists kept from the last build', () => {
 
   const listsOf = (result: ReturnType<typeof computeRelated>) => ({ lists: result.lists, diagnostics: result.diagnostics });
 
-  it('are those of computing anew, over seeded edits, relabelling, pins, moves in time, additions and deletions', () => {
-    const pick = draw(21);
-    let articles = labelledArticles(900, 4);
+  // The defaults, and short lists behind a high gate: there a list often has room, and
+  // an edit that only repeats a word (no document frequency moves) is decided by score.
+  it.each([
+    { limit: OPTIONS.limit, minScore: OPTIONS.settings.minScore, size: 900, seed: 21 },
+    { limit: 3, minScore: 0.3, size: 300, seed: 22 },
+  ])('are those of computing anew, over seeded edits, relabelling, pins, moves in time, additions and deletions (%o)', ({ limit, minScore, size, seed }) => {
+    const options: RelatedOptions = { limit, settings: { ...OPTIONS.settings, minScore } };
+    const pick = draw(seed);
+    let articles = labelledArticles(size, 4);
     let next = articles.length;
     const versionOf = (sourcePath: string) => versions.get(sourcePath);
     let versions = new Map<string, string>();
@@ -306,8 +312,8 @@ describe('related lists kept from the last build', () => {
       versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(JSON.stringify(a)).digest('hex')]));
       // Read from a copy, as from the file: a restored memo's arrays are views of what it was read from.
       const memo = diskMemo ? TermMemo.restore(deserialize(Buffer.from(diskMemo)) as TermMemoSnapshot, versionOf) : new TermMemo(versionOf);
-      const result = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf, previous });
-      expect(listsOf(result), `step ${step}`).toEqual(listsOf(computeRelated(articles, OPTIONS)));
+      const result = computeRelated(articles, { ...options, termMemo: memo, versionOf, previous });
+      expect(listsOf(result), `step ${step}`).toEqual(listsOf(computeRelated(articles, options)));
       queried.push(result.queried!);
       if (result.queried! < articles.length) partial++;
       if (!diskMemo || pick(3) === 0) {
@@ -320,12 +326,17 @@ describe('related lists kept from the last build', () => {
 
       // The next build's changes: mostly one to three edited articles, as between two CI runs.
       const edit = (a: Article): Article => {
-        switch (pick(7)) {
+        switch (pick(8)) {
           case 0: return recorded({ ...a, title: `${a.title}${FRAGMENTS[pick(FRAGMENTS.length)]}` });
           case 1: return recorded({ ...a, tags: pick(2) === 0 ? [...a.tags, TAGS[pick(TAGS.length)]!] : a.tags.slice(1) });
           case 2: return recorded({ ...a, category: CATEGORIES[pick(CATEGORIES.length)], authors: [AUTHORS[pick(AUTHORS.length)]!] });
           case 3: return recorded({ ...a, related: { pinned: [`story-${pick(next)}`], hidden: false, line: 3 } });
           case 4: return recorded({ ...a, related: { pinned: [], hidden: pick(2) === 0, line: undefined } });
+          case 5: {
+            // A word the article has already, once more: weights move, no document frequency does.
+            const known = FRAGMENTS.filter((fragment) => a.text.includes(fragment));
+            return known.length > 0 ? recorded({ ...a, text: `${a.text}。${known[pick(known.length)]}。` }) : a;
+          }
           default: return recorded({ ...a, text: `${a.text}${FRAGMENTS[pick(FRAGMENTS.length)]}新词${step}` });
         }
       };
@@ -378,6 +389,117 @@ describe('related lists kept from the last build', () => {
       expect(listsOf(result), what).toEqual(fresh);
       expect(result.queried, what).toBe(articles.length);
     }
+  });
+
+
+  it('are not taken from a state sealed against another save of the term memo', () => {
+    const hashes = (list: Article[]) => new Map(list.map((a) => [a.sourcePath, createHash('sha256').update(JSON.stringify(a)).digest('hex')]));
+    let versions = new Map<string, string>();
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    const base = labelledArticles(200, 12);
+    versions = hashes(base);
+    const first = new TermMemo(versionOf);
+    const firstResult = computeRelated(base, { ...OPTIONS, termMemo: first, versionOf });
+    const firstSnapshot = first.snapshot(versionOf);
+    const disk = serialize(firstSnapshot);
+    first.persisted(firstSnapshot);
+    const firstState = serialize(sealState(firstResult.state!, first));
+    /** A build from the memo and state on disk, as two processes sharing a cache run it: the memo saved after it, then the state. */
+    const run = (articles: Article[]) => {
+      versions = hashes(articles);
+      const memo = TermMemo.restore(deserialize(Buffer.from(disk)) as TermMemoSnapshot, versionOf);
+      const result = computeRelated(articles, { ...OPTIONS, termMemo: memo, versionOf, previous: deserialize(firstState) as RelatedState });
+      const snapshot = memo.snapshot(versionOf);
+      memo.persisted(snapshot);
+      return { memo: serialize(snapshot), state: serialize(sealState(result.state!, memo)) };
+    };
+    // Each adds words of its own, which the memo numbers from the same first free id.
+    const one = base.map((a, i) => (i === 3 ? recorded({ ...a, text: `${a.text}甲乙丙丁戊己庚辛` }) : a));
+    const two = base.map((a, i) => (i === 5 ? recorded({ ...a, text: `${a.text}子丑寅卯辰巳午未` }) : a));
+    const p1 = run(one);
+    const p2 = run(two);
+    // On disk: the second process's memo, the first one's state (written last).
+    const next = (state: Buffer) => {
+      versions = hashes(two);
+      const memo = TermMemo.restore(deserialize(Buffer.from(p2.memo)) as TermMemoSnapshot, versionOf);
+      return computeRelated(two, { ...OPTIONS, termMemo: memo, versionOf, previous: deserialize(state) as RelatedState });
+    };
+    const fresh = listsOf(computeRelated(two, OPTIONS));
+    const mismatched = next(p1.state);
+    expect(listsOf(mismatched)).toEqual(fresh);
+    expect(mismatched.queried).toBe(two.length);
+    // The pair that belongs together is used.
+    const matched = next(p2.state);
+    expect(listsOf(matched)).toEqual(fresh);
+    expect(matched.queried).toBeLessThan(two.length);
+  });
+
+
+  /**
+   * Seeded builds of one archive shape, each compared with a fresh computation; returns
+   * how many lists the builds kept. `edit` makes the next build's articles.
+   */
+  function keptOverBuilds(seeds: number, steps: number, make: (pick: (n: number) => number) => { options: RelatedOptions; articles: Article[]; edit: (articles: Article[]) => Article[] }): number {
+    let kept = 0;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const pick = draw(seed);
+      const shape = make(pick);
+      let articles = shape.articles;
+      let versions = new Map<string, string>();
+      const versionOf = (sourcePath: string) => versions.get(sourcePath);
+      const memo = new TermMemo(versionOf);
+      let previous: RelatedState | undefined;
+      for (let step = 0; step < steps; step++) {
+        versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(JSON.stringify(a)).digest('hex')]));
+        const result = computeRelated(articles, { ...shape.options, termMemo: memo, versionOf, previous });
+        expect(listsOf(result), `seed ${seed} step ${step}`).toEqual(listsOf(computeRelated(articles, shape.options)));
+        kept += articles.length - result.queried!;
+        previous = deserialize(serialize(sealState(result.state!, memo, true))) as RelatedState;
+        articles = shape.edit(articles);
+      }
+    }
+    return kept;
+  }
+
+  it('are those of computing anew where lists are short and an edit only repeats a word the article has', () => {
+    const kept = keptOverBuilds(40, 12, (pick) => {
+      const vocabulary = 30 + pick(60);
+      const text = (words: number) => Array.from({ length: words }, () => `w${pick(vocabulary)}`).join(' ');
+      const articles = Array.from({ length: 25 + pick(40) }, (_, i) => recorded(makeArticle({
+        slug: `s${i}`, sourcePath: `s${i}.md`, date: Date.UTC(2025, 0, 1 + pick(3)), title: text(2 + pick(4)), text: text(pick(10)),
+      })));
+      return {
+        options: { limit: 1 + pick(8), settings: { ...OPTIONS.settings, minScore: 0.1 + pick(50) / 100 } },
+        articles,
+        edit: (list) => {
+          const i = pick(list.length);
+          const words = `${list[i]!.title} ${list[i]!.text}`.split(' ').filter(Boolean);
+          const again = words[pick(words.length)]!;
+          return list.map((a, j) => (j !== i ? a : recorded(pick(2) === 0 ? { ...a, title: `${a.title} ${again}` } : { ...a, text: `${a.text} ${again}` })));
+        },
+      };
+    });
+    expect(kept).toBeGreaterThan(0);
+  });
+
+  it('are those of computing anew where a label in most articles comes and goes, so long posting lists shift', () => {
+    const kept = keptOverBuilds(8, 12, (pick) => {
+      const n = 205 + pick(30);
+      const word = () => `u${pick(100_000)}`;
+      const articles = Array.from({ length: n }, (_, i) => recorded(makeArticle({
+        slug: `s${i}`, sourcePath: `s${i}.md`, date: Date.UTC(2025, 0, 1) + i * 3_600_000 * (pick(3) === 0 ? 0 : 1) + i,
+        title: `${word()} ${word()}`, tags: ['hot', `g${pick(40)}`],
+      })));
+      return {
+        options: { limit: 1 + pick(12), settings: { ...OPTIONS.settings, minScore: 0.05 + pick(30) / 100, halfLifeDays: 1000 } },
+        articles,
+        edit: (list) => {
+          const i = pick(5) === 0 ? pick(20) : n - 1 - pick(20);
+          return list.map((a, j) => (j !== i ? a : recorded({ ...a, tags: a.tags.includes('hot') ? a.tags.filter((t) => t !== 'hot') : ['hot', ...a.tags] })));
+        },
+      };
+    });
+    expect(kept).toBeGreaterThan(0);
   });
 
 });

@@ -554,11 +554,17 @@ export class TermMemo {
 
   private dictionary = new TermCounter(1);
   /**
-   * Names this dictionary: a term's id means the same term in every build whose memo has
-   * this generation (ids below `persistedSize`, for a memo read back from disk; the
-   * rest are ids given since, which a memo read back from disk may give to other terms).
+   * Names this dictionary as it was last saved: a term's id means the same term in every
+   * build whose memo has this generation (ids below `persistedSize`, for a memo read back
+   * from disk; the rest are ids given since, which a memo read back from disk may give to
+   * other terms). Each save names it anew: two processes that saved the same memo, or a
+   * cache restored file by file, cannot pair a related state with another save's ids.
    */
   generation = newGeneration();
+  /** The generation before the last save, which this build's counts were made under. */
+  renamedFrom: string | undefined;
+  /** The generation the last snapshot was made under, for `persisted`. */
+  private snapshotGeneration: string | undefined;
   /** Terms of the dictionary as last written to or read from disk; undefined for a memo that never was. */
   persistedSize: number | undefined;
   /** By each doc's key: the record it was counted from (or its version), and its counts. */
@@ -632,12 +638,16 @@ export class TermMemo {
       lengths[2 * i] = doc.lengths[0];
       lengths[2 * i + 1] = doc.lengths[1];
     }
-    return { dictionary: this.dictionary.snapshot(), generation: this.generation, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths };
+    this.snapshotGeneration = newGeneration();
+    return { dictionary: this.dictionary.snapshot(), generation: this.snapshotGeneration, docKeys, versions, entryStart, ids, tf2, titleEntries, lengths };
   }
 
-  /** Says that `snapshot` (of this memo) is now on disk. */
+  /** Says that `snapshot` (the last one of this memo) is now on disk: the memo takes its name. */
   persisted(snapshot: TermMemoSnapshot): void {
-    if (snapshot.generation === this.generation) this.persistedSize = snapshot.dictionary.keys.length;
+    if (snapshot.generation !== this.snapshotGeneration) return;
+    this.renamedFrom = this.generation;
+    this.generation = snapshot.generation;
+    this.persistedSize = snapshot.dictionary.keys.length;
   }
 
   /** A memo of `snapshot` that takes a doc's version by its key from `versionOf` (not its record). */
@@ -664,6 +674,7 @@ export class TermMemo {
   forget(): void {
     this.dictionary = new TermCounter(1);
     this.generation = newGeneration();
+    this.renamedFrom = undefined;
     this.persistedSize = undefined;
     this.byKey = new Map();
     this.recounted = 0;

@@ -15,7 +15,7 @@ import { foldName, foldToSimplified, normalizeTicker, remembered } from '../text
 import { FeatureLists, LabelSets } from './buffers.ts';
 import { MemoCounts, TermCounter, TermMemo, type DocTermCounts } from './counts.ts';
 import { recordedTerms } from './terms.ts';
-import { planReuse, type Reuse, type RelatedState } from './reuse.ts';
+import { planReuse, stateApplies, type Reuse, type RelatedState } from './reuse.ts';
 
 /** A summary states the topic densely, but it repeats the body: half a title term. */
 const SUMMARY_SHARE = 0.5;
@@ -120,7 +120,6 @@ export function buildModel(
 ): RelatedModel & { extras?: ModelExtras } {
   const docs = inDocOrder(articles);
   const n = docs.length;
-  if (previous) rememberLabelForms(previous.labelForms);
   // Fields: title (with summary), body. A dev session's memo gives the same counts as
   // counting every record anew, when every doc has one.
   const usableMemo = memo && !tok && n <= TermMemo.MAX_DOCS && docs.every((a) => recordedTerms(a) !== undefined) ? memo : undefined;
@@ -128,6 +127,10 @@ export function buildModel(
   const counts: DocTermCounts = usableMemo
     ? usableMemo.counts(docs, (a) => a.sourcePath, (a) => a.terms!, (counter, a) => countDoc(counter, 0, a))
     : countAll(docs, tok);
+  const avg = counts.lengths.map((l) => lengthReference(l.reduce((sum, x) => sum + x, 0), n)) as [number, number];
+  // The last build's state, where it was made under the same settings, dictionary and sizes.
+  const applicable = counts instanceof MemoCounts && previous && versionOf && stateApplies(previous, basis, counts, n, avg) ? previous : undefined;
+  if (applicable) rememberLabelForms(applicable.labelForms);
   const meta = new LabelSets(n, 2); // tags, tickers
   const people = new LabelSets(n, 1);
   const categoryVocab = new Map<string, number>();
@@ -144,10 +147,7 @@ export function buildModel(
   const idf = (f: number) => Math.log(1 + (n - f + 0.5) / (f + 0.5));
   const df = counts.documentFrequencies();
   const V = counts.size;
-  const avg = counts.lengths.map((l) => lengthReference(l.reduce((sum, x) => sum + x, 0), n)) as [number, number];
-  const reuse = counts instanceof MemoCounts && previous && versionOf
-    ? planReuse(previous, { docs, counts, labels: meta, lengthReference: avg, versionOf, basis })
-    : undefined;
+  const reuse = applicable ? planReuse(applicable, { docs, counts: counts as MemoCounts, labels: meta, lengthReference: avg, versionOf: versionOf!, basis }) : undefined;
   // One look-up per entry in the hot loop below: idf, negated when only this doc has the term
   // (it counts in the norm, not in the index), 0 when over-common (dropped). Made as terms
   // are met (NaN until then): a warm build meets only the terms of the docs it weighs anew.

@@ -4,13 +4,15 @@
 // the querying article changed, or a posting it reads did: a changed article in a
 // posting list it visits, within the part of it that it visits (POSTING_WINDOW). Every
 // other list is taken as the last build left it. The links are exactly those of
-// computing everything anew: the randomized tests in test/index/related.test.ts and
-// test/cache.test.ts compare the two.
+// computing everything anew.
 //
 // What must hold for anything to be kept: the same settings and list length, the same
-// articles in the same order (same paths, slugs and dates), the same term dictionary
-// (counts.ts, TermMemo.generation), and the same length reference (model.ts). Any
-// other change (an article added, removed or moved in time) computes everything.
+// articles in the same order (same paths, slugs and dates), the same term dictionary as
+// saved (counts.ts, TermMemo.generation: a state names the save whose ids it uses), and
+// the same length reference (model.ts). Any other change (an article added, removed or
+// moved in time) computes everything. test/index/terms.test.ts compares kept lists with
+// a fresh computation over seeded sequences of changes; test/cache.test.ts compares
+// whole sites built with the cache against clean builds.
 import type { Article } from '../../types.ts';
 import type { LabelSets } from './buffers.ts';
 import type { MemoCounts, TermMemo } from './counts.ts';
@@ -52,8 +54,10 @@ export interface RelatedState {
 
 /** A state as computeRelated leaves it: sealed once the build knows which term ids it persisted. */
 export interface RelatedStateDraft {
-  state: Omit<RelatedState, 'stableTerms' | 'movedTerms'>;
+  state: Omit<RelatedState, 'stableTerms' | 'movedTerms' | 'basis'>;
+  /** The memo generation the counts were made under, and what fullBasis needs besides. */
   generation: string;
+  basis: { settings: string; lengthReference: [number, number] };
   identity: (id: number) => number | string;
 }
 
@@ -80,12 +84,15 @@ export function fullBasis(basis: string, generation: string, n: number, lengthRe
   return JSON.stringify([basis, generation, n, lengthReference]);
 }
 
-/** Which vectors of `previous` hold for this build; undefined when none can. */
+/** `state` was made under these settings, dictionary, doc count and length references, and is whole. */
+export function stateApplies(state: RelatedState, basis: string, counts: MemoCounts, n: number, lengthReference: [number, number]): boolean {
+  return state.basis === fullBasis(basis, counts.generation, n, lengthReference) && wellFormed(state, n);
+}
+
+/** Which vectors of `previous` (where stateApplies) hold for this build; undefined when none can. */
 export function planReuse(previous: RelatedState, current: Current): Reuse | undefined {
   const { docs, counts, labels } = current;
   const n = docs.length;
-  if (previous.basis !== fullBasis(current.basis, counts.generation, n, current.lengthReference)) return undefined;
-  if (!wellFormed(previous, n)) return undefined;
   for (let d = 0; d < n; d++) {
     const a = docs[d]!;
     if (previous.docKeys[d] !== a.sourcePath || previous.slugs[d] !== a.slug || previous.dates[d] !== a.date) return undefined;
@@ -314,9 +321,9 @@ export function draftState(
   }
   return {
     generation: counts.generation,
+    basis: { settings: basis, lengthReference },
     identity: (id) => counts.identity(id),
     state: {
-      basis: fullBasis(basis, counts.generation, n, lengthReference),
       docKeys: model.docs.map((a) => a.sourcePath),
       versions: model.docs.map((a) => versionOf(a.sourcePath) ?? ''),
       slugs: model.docs.map((a) => a.slug),
@@ -341,7 +348,8 @@ export function draftState(
  * let go of the dictionary the state's ids are in.
  */
 export function sealState(draft: RelatedStateDraft, memo: TermMemo, inMemory = false): RelatedState | undefined {
-  if (memo.generation !== draft.generation) return undefined;
+  // A memo saved since the counts took a new name; one that let go of its dictionary, another.
+  if (memo.generation !== draft.generation && memo.renamedFrom !== draft.generation) return undefined;
   const stableTerms = inMemory ? draft.state.termCount : Math.min(memo.persistedSize ?? 0, draft.state.termCount);
   const movedTerms: (number | string)[] = [];
   for (let t = stableTerms; t < draft.state.termCount; t++) movedTerms.push(draft.identity(t));
@@ -349,6 +357,7 @@ export function sealState(draft: RelatedStateDraft, memo: TermMemo, inMemory = f
   const { dates, df, labelDf, sigStart, feature, weight } = draft.state;
   return {
     ...draft.state, stableTerms, movedTerms,
+    basis: fullBasis(draft.basis.settings, memo.generation, draft.state.docKeys.length, draft.basis.lengthReference),
     dates: dates.slice(), df: df.slice(), labelDf: labelDf.slice(), sigStart: sigStart.slice(), feature: feature.slice(), weight: weight.slice(),
   };
 }
