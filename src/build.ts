@@ -334,10 +334,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // memory, the cache between runs, so that only changed articles are counted again
   // (archives up to TermMemo.MAX_DOCS; past that, keeping them costs more than it saves).
   const keepsTerms = !session && cache !== undefined && published.length <= TermMemo.MAX_DOCS;
+  // Related lists are kept where term counts are: between runs with the cache, or in a session's memory.
+  const keepsRelated = keepsTerms || session !== undefined;
   let relatedComputed: number | undefined;
   const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', async () => {
     // Parsing is a function of the file's bytes and the settings the cache is keyed by.
-    const hashes = keepsTerms || session ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
+    const hashes = keepsRelated ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
     const versionOf = (sourcePath: string) => hashes?.get(sourcePath);
     const termMemo = session?.termMemo ?? (keepsTerms ? (cache!.store.termMemo(versionOf) ?? new TermMemo(versionOf)) : undefined);
     const keptDocs = termMemo?.size;
@@ -347,18 +349,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // have changed is computed again (related/reuse.ts).
     const previous = session ? session.relatedState : keepsTerms ? cache!.store.relatedState() : undefined;
     const withLinks = relateArticles(published, config, step, {
-      explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper, versionOf: keepsTerms || session ? versionOf : undefined, previous,
+      explain: options.explainRelated, termMemo, queryHelper: session?.queryHelper, versionOf: keepsRelated ? versionOf : undefined, previous,
     });
-    if (keepsTerms && termMemo) {
-      await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
-      const draft = withLinks.links.state;
-      const { sealState } = await import('./index/related/reuse.ts');
-      await cache!.store.saveRelatedState(draft && sealState(draft, termMemo));
-    } else if (session) {
+    if (keepsTerms && termMemo) await cache!.store.saveTermMemoIfWorthIt(termMemo, keptDocs!, versionOf);
+    if (termMemo && keepsRelated) {
       const draft = withLinks.links.state;
       const { sealState } = await import('./index/related/reuse.ts');
       // A session's memo never leaves memory: every id it gave still names its term.
-      session.relatedState = draft && sealState(draft, session.termMemo, true);
+      const state = draft && sealState(draft, termMemo, session !== undefined);
+      if (session) session.relatedState = state;
+      else await cache!.store.saveRelatedState(state);
     }
     relatedComputed = withLinks.links.queried;
     return finishSite(withLinks, await views.table, config, options.now, step);

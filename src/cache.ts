@@ -501,7 +501,7 @@ class FrameReader {
  * hashes send the files that changed since to be parsed again).
  */
 function readArticles(file: string, expectedKey: string): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {
-  return readStore(file, expectedKey, true) ?? readStore(file, expectedKey, false);
+  return readStore(file, expectedKey, true) ?? (existsSync(overlayOf(file)) ? readStore(file, expectedKey, false) : undefined);
 }
 
 function readStore(file: string, expectedKey: string, withOverlay: boolean): { articles: Map<string, CachedParse>; layout: ArticlesFileLayout } | undefined {

@@ -80,7 +80,8 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
   try {
     // Whatever changes every list; the rest of what they depend on is compared doc by doc.
     const basis = JSON.stringify([options.settings, options.limit]);
-    const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined, options.previous, options.versionOf, basis);
+    const kept = options.versionOf ? { previous: options.previous, versionOf: options.versionOf, basis } : undefined;
+    const model = buildModel(articles, options.settings, tokenizer, options.termMemo, helper !== undefined, kept);
     const n = model.docs.length;
     const reuse = model.extras?.reuse;
     const need = reuse ? docsToQuery(model, options.previous!, reuse, options.settings) : undefined;

@@ -89,6 +89,14 @@ export function rememberLabelForms(forms: readonly string[]): void {
   for (let i = 0; i + 1 < forms.length; i += 2) if (!normalizedLabels.has(forms[i]!)) normalizedLabels.set(forms[i]!, forms[i + 1]!);
 }
 
+/** What buildModel needs to take vectors from the last build (reuse.ts). */
+export interface KeptModel {
+  previous: RelatedState | undefined;
+  versionOf: (sourcePath: string) => string | undefined;
+  /** Settings and list length (related.ts): a state made under another basis is not used. */
+  basis: string;
+}
+
 /** What a build with a term memo knows besides the model: for keeping its work (reuse.ts). */
 export interface ModelExtras {
   counts: MemoCounts;
@@ -111,12 +119,11 @@ export function lengthReference(total: number, n: number): number {
 /**
  * `tok` replaces the built-in tokenizer (tests compare tokenizers); without it, the fast path.
  * `shared`: the feature and postings arrays in shared memory, for a query helper thread.
- * `previous`: what the last build with this memo left (reuse.ts); with `versionOf`, the
- * vectors of docs whose inputs are unchanged are taken from it instead of computed.
+ * `kept`: what the last build with this memo left (reuse.ts), each article's version, and
+ * the settings' basis: the vectors of docs whose inputs are unchanged are taken from it.
  */
 export function buildModel(
-  articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo, shared = false,
-  previous?: RelatedState, versionOf?: (sourcePath: string) => string | undefined, basis = '',
+  articles: readonly Article[], settings: RelatedSettings, tok?: Tokenizer, memo?: TermMemo, shared = false, kept?: KeptModel,
 ): RelatedModel & { extras?: ModelExtras } {
   const docs = inDocOrder(articles);
   const n = docs.length;
@@ -129,7 +136,7 @@ export function buildModel(
     : countAll(docs, tok);
   const avg = counts.lengths.map((l) => lengthReference(l.reduce((sum, x) => sum + x, 0), n)) as [number, number];
   // The last build's state, where it was made under the same settings, dictionary and sizes.
-  const applicable = counts instanceof MemoCounts && previous && versionOf && stateApplies(previous, basis, counts, n, avg) ? previous : undefined;
+  const applicable = counts instanceof MemoCounts && kept?.previous && stateApplies(kept.previous, kept.basis, counts, n, avg) ? kept.previous : undefined;
   if (applicable) rememberLabelForms(applicable.labelForms);
   const meta = new LabelSets(n, 2); // tags, tickers
   const people = new LabelSets(n, 1);
@@ -147,7 +154,7 @@ export function buildModel(
   const idf = (f: number) => Math.log(1 + (n - f + 0.5) / (f + 0.5));
   const df = counts.documentFrequencies();
   const V = counts.size;
-  const reuse = applicable ? planReuse(applicable, { docs, counts: counts as MemoCounts, labels: meta, lengthReference: avg, versionOf: versionOf!, basis }) : undefined;
+  const reuse = applicable ? planReuse(applicable, { docs, counts: counts as MemoCounts, labels: meta, versionOf: kept!.versionOf }) : undefined;
   // One look-up per entry in the hot loop below: idf, negated when only this doc has the term
   // (it counts in the norm, not in the index), 0 when over-common (dropped). Made as terms
   // are met (NaN until then): a warm build meets only the terms of the docs it weighs anew.
@@ -158,7 +165,7 @@ export function buildModel(
   for (let d = 0; d < n; d++) {
     if (reuse?.keptVector[d] === 1) {
       const at = d * STRONG_SIGNALS;
-      for (let s = 0; s < STRONG_SIGNALS; s++) out.copy(reuse.feature, previous!.weight, previous!.sigStart[at + s]!, previous!.sigStart[at + s + 1]!);
+      for (let s = 0; s < STRONG_SIGNALS; s++) out.copy(reuse.feature, applicable!.weight, applicable!.sigStart[at + s]!, applicable!.sigStart[at + s + 1]!);
       continue;
     }
     const { count, titleEntries } = counts.take(d, ids, tf2);

@@ -139,7 +139,8 @@ export function candidateFor(model: RelatedModel, a: number, b: number, settings
   const { sigStart, feature, weight, postStart, postDoc, postWeight } = model;
   const sw = strongWeights(model.weights);
   const dateA = model.dates[a]!;
-  const sum = new Float32Array(1);
+  // A float32 sum, as query's accumulator is: each addition rounded to float32.
+  let sum = 0;
   let touched = false;
   for (let s = 0; s < STRONG_SIGNALS; s++) {
     const ws = sw[s]!;
@@ -149,15 +150,15 @@ export function candidateFor(model: RelatedModel, a: number, b: number, settings
       const [from, to] = windowOf(model, postStart[f]!, postStart[f + 1]!, dateA);
       const at = lowerBound(postDoc, from, to, b);
       if (at === to || postDoc[at] !== b) continue;
-      sum[0]! += ws * weight[i]! * postWeight[at]!;
+      sum = Math.fround(sum + ws * weight[i]! * postWeight[at]!);
       touched = true;
     }
   }
   if (!touched || b === a) return undefined;
   const den = denominators(model, a);
   const gate = den.strong > 0 ? settings.minScore * den.strong : Infinity;
-  if (sum[0]! < gate) return undefined;
-  return candidate(model, a, b, sum[0]!, den.all, settings);
+  if (sum < gate) return undefined;
+  return candidate(model, a, b, sum, den.all, settings);
 }
 
 /** First position in [from, to) of `postDoc` holding a doc ≥ `doc` (each list is in doc order). */

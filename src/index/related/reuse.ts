@@ -74,9 +74,7 @@ interface Current {
   docs: readonly Article[];
   counts: MemoCounts;
   labels: LabelSets;
-  lengthReference: [number, number];
   versionOf: (sourcePath: string) => string | undefined;
-  basis: string;
 }
 
 /** The full basis: a state is used only under the same one. */
