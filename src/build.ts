@@ -139,6 +139,8 @@ export interface BuildResult {
   relatedExplanation?: RelatedExplanation[] | undefined;
   /** Related lists computed by this build; the others were the last build's (related/reuse.ts). */
   relatedComputed?: number | undefined;
+  /** Page dependency keys made by this build, and those kept from the last one without looking (render/page-plan.ts). */
+  pageKeys?: { made: number; kept: number } | undefined;
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -399,8 +401,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   // Loaded only now: a build that ends early because nothing changed never pays for the
   // template engine, the feed and sitemap libraries or Pagefind (~60 ms of its ~0.28 s).
-  const [{ createRenderer }, { outputPathFor, sitePages }, { articlesInFeeds, syndicationPages }, { indexSite, SEARCH_BUNDLE }] = await Promise.all([
-    import('./render/templates.ts'), import('./render/pages.ts'), import('./render/feeds.ts'), import('./search.ts'),
+  const [{ createRenderer }, { outputPathFor, sitePages }, { articlesInFeeds, syndicationPages }, { indexSite, SEARCH_BUNDLE }, { DependencyRecorder, planBasis, planSite }] = await Promise.all([
+    import('./render/templates.ts'), import('./render/pages.ts'), import('./render/feeds.ts'), import('./search.ts'), import('./render/page-plan.ts'),
   ]);
   const renderer = createRenderer(templatesDir);
   const assets = await loadAssets(templatesDir, config, contentDir);
@@ -424,9 +426,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
    * one recorded with `before`, the recorded fingerprint stands for it and the page's
    * data is never made.
    */
-  const identify = (page: PageSpec | MadePage | Page, before: { fingerprint: string; key?: string | undefined } | undefined) => {
-    const key = 'dependencyKey' in page && page.dependencyKey ? page.dependencyKey(templatesKey) : undefined;
-    return { key, fingerprint: key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page) };
+  const checkPagePlan = process.env.BROADSHEET_CHECK_PAGE_PLAN === '1';
+  const identify = (page: PageSpec | MadePage | Page, before: { fingerprint: string; key?: string | undefined } | undefined, planning?: Planning) => {
+    const keyed = 'dependencyKey' in page && page.dependencyKey ? page.dependencyKey : undefined;
+    // Nothing this page's key was made from changed: it is the last build's key. The tests
+    // that compare incremental builds with clean ones set BROADSHEET_CHECK_PAGE_PLAN=1:
+    // each key kept is then made anyway and must be the same.
+    if (keyed && before?.key !== undefined && planning?.reuse && !planning.reuse.affected.has(page.path)) {
+      if (checkPagePlan && keyed(templatesKey) !== before.key) throw new Error(`the page plan kept a stale key for ${page.path}`);
+      planning.kept++;
+      return { key: before.key, fingerprint: before.fingerprint, carried: { plan: planning.reuse.previous, record: planning.reuse.recordOf(page.path) } };
+    }
+    const key = keyed ? keyed(templatesKey, planning?.recorder) : undefined;
+    if (planning && keyed) planning.made++;
+    return { key, fingerprint: key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page), carried: undefined };
   };
   const contentOf = async (page: PageSpec | MadePage | Page) => ('template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content);
 
@@ -458,6 +471,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
     // A site the cache vouches for (its marker matched) is updated in place.
     const trusted = cache !== undefined && cache.store.previous.marker !== undefined;
+    const planned = cache && inputs !== undefined ? planSite(site, planBasis(templatesKey, settings, site.rankings), trusted ? cache.store.previous.plan : undefined, () => previousPages.keys()) : undefined;
+    const planning: Planning | undefined = planned && { recorder: new DependencyRecorder(site, planned.reuse?.previous), reuse: planned.reuse, made: 0, kept: 0 };
     const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined, siteKey });
     const records = new Map<string, PageRecord>();
     // Time spent producing pages, as opposed to writing them: the `render` step.
@@ -466,7 +481,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     try {
       for await (const page of timeEachAsync(allPages(), rendering)) {
         const before = previousPages.get(page.path);
-        const { key, fingerprint } = cache ? identify(page, before) : { key: undefined, fingerprint: '' };
+        const { key, fingerprint, carried } = cache ? identify(page, before, planning) : { key: undefined, fingerprint: '', carried: undefined };
+        planning?.recorder.endPage(carried);
         if (cache && before?.fingerprint === fingerprint) {
           const linking = writer.reuse(page.path, before.size);
           if (linking) await linking;
@@ -505,7 +521,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     if (cache && inputs) {
       const report = { articleCount: result.articleCount, diagnostics: result.diagnostics, notes };
-      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! }, sourcesCheck());
+      const dependencies = planning?.recorder.finish();
+      // One dependency record per page record, in the same order, or none kept.
+      const plan = planned && dependencies && dependencies.depStart.length === records.size + 1 ? { ...planned.plan, ...dependencies } : undefined;
+      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! }, sourcesCheck(), plan);
+      if (planning) result.pageKeys = { made: planning.made, kept: planning.kept };
       if (zoneKey !== undefined && zoneOffsetsAsked() > zoneHoursAsked) await cache.store.saveZoneOffsets(zoneKey, knownZoneOffsets(config.timezone));
     }
     result.pageCount = writer.pagesWritten;
@@ -525,6 +545,14 @@ function siteInputs(settings: string, dataDigests: readonly string[], sourcesDig
 /** What a site is made from besides the content folder's articles and data files: the tool, templates, settings, build time and static files. */
 function siteSettings(templatesFingerprint: string, config: Config, options: BuildOptions, contentDir: string): string {
   return digest(toolVersion(), templatesFingerprint, JSON.stringify(config), String(options.now), String(options.drafts ?? false), folderFingerprint(path.join(contentDir, 'static')));
+}
+
+/** A build's use of the page plan (render/page-plan.ts). */
+interface Planning {
+  recorder: InstanceType<typeof import('./render/page-plan.ts').DependencyRecorder>;
+  reuse: import('./render/page-plan.ts').PlanReuse | undefined;
+  made: number;
+  kept: number;
 }
 
 /** The data files a site is made from besides the articles, in siteInputs' order. */

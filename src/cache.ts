@@ -17,6 +17,9 @@
 //    a digest of the digests of the articles they show and of the rest of their
 //    inputs, made without their data. Where it matches, the page is taken as it is
 //    without making its data or fingerprint (4,000 articles: ~0.1 s of a warm build).
+//    With the records goes the page plan (render/page-plan.ts): what the keys were
+//    made from, so that a build whose site is arranged as the last one was makes only
+//    the keys of pages that show a changed article.
 // 3. With the page records, what that build read of each source and page-view file:
 //    its size, time stamps and inode with its content hash (load.ts). A file whose stat still
 //    matches is not read; the change time and the 2-second rule for freshly changed
@@ -46,6 +49,7 @@ import type { KnownFile, SourcesCheck } from './load.ts';
 import type { PageViewTable } from './index/pageviews.ts';
 import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { RelatedState } from './index/related/reuse.ts';
+import type { PagePlan } from './render/page-plan.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
@@ -107,6 +111,8 @@ export interface CacheState {
   readonly sources: { contentDir: string; known: Map<string, KnownFile> } | undefined;
   /** The same, as the build that finds nothing changed compares it first (load.ts, sourcesUnchanged). */
   readonly sourcesCheck: SourcesCheck | undefined;
+  /** What the last build's page keys were made from (render/page-plan.ts); unpacked when first read. */
+  readonly plan: PagePlan | undefined;
 }
 
 /**
@@ -123,6 +129,8 @@ interface StoredPages {
   /** CacheState['sources'], serialized apart as the records are: a build whose check passes never unpacks it. */
   sources: Uint8Array;
   sourcesCheck: SourcesCheck | undefined;
+  /** The site's PagePlan (render/page-plan.ts), serialized apart as the records are. */
+  plan: Uint8Array | undefined;
 }
 
 export class BuildCache {
@@ -152,6 +160,7 @@ export class BuildCache {
     if (pageState && readText(path.join(outDir, SITE_MARKER)) !== pageState.marker) pageState = undefined;
     let pages: Map<string, PageRecord> | undefined;
     let sources: CacheState['sources'] | null = null;
+    let plan: PagePlan | undefined | null = null;
     const state: CacheState = {
       get articles() {
         return readOnce()?.articles ?? new Map();
@@ -167,6 +176,9 @@ export class BuildCache {
         return sources === null ? (sources = pageState ? (deserialize(pageState.sources) as CacheState['sources']) : undefined) : sources;
       },
       sourcesCheck: pageState?.sourcesCheck,
+      get plan() {
+        return plan === null ? (plan = pageState?.plan ? readPlan(pageState.plan) : undefined) : plan;
+      },
     };
     return new BuildCache(dir, articlesFile, pagesFile, parseKey, state, () => (read === null ? undefined : read?.layout), pageState);
   }
@@ -261,9 +273,28 @@ export class BuildCache {
     if (this.storedPages) await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { ...this.storedPages, sources: serialize(sources), sourcesCheck } satisfies StoredPages);
   }
 
-  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>, sourcesCheck: SourcesCheck | undefined): Promise<void> {
-    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages: serialize(pages), pageCount: pages.size, inputs, marker, report, sources: serialize(sources), sourcesCheck } satisfies StoredPages);
+  async savePages(pages: Map<string, PageRecord>, inputs: string, outDir: string, marker: string, report: BuildReport, sources: NonNullable<CacheState['sources']>, sourcesCheck: SourcesCheck | undefined, plan: PagePlan | undefined): Promise<void> {
+    await writeSerialized(this.dir, this.pagesFile, path.resolve(outDir), { pages: serialize(pages), pageCount: pages.size, inputs, marker, report, sources: serialize(sources), sourcesCheck, plan: plan && serialize(plan) } satisfies StoredPages);
   }
+}
+
+/** A stored PagePlan, if whole: a damaged one means every page key is made again. */
+function readPlan(bytes: Uint8Array): PagePlan | undefined {
+  try {
+    const plan = deserialize(bytes) as PagePlan;
+    const wellFormed = typeof plan.basis === 'string' && typeof plan.tokens === 'string' && typeof plan.arrangements === 'string' && typeof plan.related === 'string'
+      && csrWellFormed(plan.depStart, plan.deps) && csrWellFormed(plan.groupStart, plan.groupDeps);
+    return wellFormed ? plan : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Offsets into `values` that start at 0, never go back, and end at its length. */
+function csrWellFormed(starts: unknown, values: unknown): boolean {
+  if (!(starts instanceof Int32Array) || !(values instanceof Int32Array) || starts.length === 0 || starts[0] !== 0 || starts[starts.length - 1] !== values.length) return false;
+  for (let i = 1; i < starts.length; i++) if (starts[i]! < starts[i - 1]!) return false;
+  return true;
 }
 
 function readText(file: string): string | undefined {

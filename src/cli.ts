@@ -151,6 +151,7 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
     for (const t of result.timings) io.err(`  ${t.stage.padEnd(14)} ${t.ms.toFixed(0).padStart(7)} ms`);
     io.err(`  ${'peak RSS'.padEnd(14)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MB`);
     if (result.relatedComputed !== undefined) io.err(`  related lists computed: ${result.relatedComputed} of ${result.articleCount}`);
+    if (result.pageKeys) io.err(`  page keys made: ${result.pageKeys.made}, kept without looking: ${result.pageKeys.kept}`);
   }
   return EXIT_OK;
 }

@@ -118,7 +118,17 @@ export interface PageSpec {
    * When set, a digest of everything the page is made from (with `renderKey`, what the
    * templates and the tool add), made without making its data or fingerprint inputs:
    * a page whose key matches the last build's is that build's page. Cheaper than the
-   * fingerprint, and unlike it, it may change while the page does not.
+   * fingerprint, and unlike it, it may change while the page does not. With `shown`,
+   * every article whose token (articleToken) it takes, or which it shows otherwise
+   * (the side column), goes through it: render/page-plan.ts records them.
    */
-  dependencyKey?: (renderKey: string) => string;
+  dependencyKey?: (renderKey: string, shown?: ShownArticles) => string;
+}
+
+/** What a dependency key is made from, as render/page-plan.ts records it. */
+export interface ShownArticles {
+  /** An article whose token the key takes: returns that token. */
+  article(article: Article): string;
+  /** Articles shown together on many pages (a side column), as `group` (the same object wherever it is shown). */
+  group(group: object, articles: readonly Article[]): void;
 }

@@ -137,6 +137,89 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     }
   });
 
+  it('keeps the page keys an edit cannot reach and makes the others, matching a clean build (seeded)', async () => {
+    // The build time and settings stay put, so that most steps may keep keys; each kept
+    // key is made anyway and compared (BROADSHEET_CHECK_PAGE_PLAN), and every step's
+    // site is compared with a clean build's.
+    const rng = random(20261129);
+    const lists = 'lists: {mostRead: 2, trending: 1, headlines: 2, recommended: 1, latest: 2, related: 3}\n';
+    const files: Record<string, string> = { 'site.yaml': `pageSize: 4\n${lists}feedContent: full\nfeedSize: 3\n` };
+    const frontmatter = new Map<string, Record<string, string>>();
+    const bodies = new Map<string, string>();
+    const write = (name: string) => {
+      files[name] = md(frontmatter.get(name)!, bodies.get(name)!);
+    };
+    const body = () => Array.from({ length: 3 }, () => Array.from({ length: 5 }, () => rng.pick(WORDS)).join('，') + '。').join('\n\n');
+    const fresh = (n: number): Record<string, string> => ({
+      title: `${rng.pick(WORDS)}第${n}号`,
+      date: `2026-10-${String(1 + rng.int(28)).padStart(2, '0')}T0${rng.int(10)}:00:00+08:00`,
+      category: rng.pick(CATEGORIES),
+      tags: JSON.stringify([...new Set([rng.pick(TAGS), rng.pick(TAGS)])]),
+      ...(rng.next() < 0.3 ? { authors: JSON.stringify([rng.pick(['王芳', '李明', 'Jane Doe'])]) } : {}),
+    });
+    let counter = 0;
+    for (; counter < 40; counter++) {
+      frontmatter.set(`p${counter}.md`, fresh(counter));
+      bodies.set(`p${counter}.md`, body());
+      write(`p${counter}.md`);
+    }
+    const contentDir = await writeArchive(files);
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    const previousCheck = process.env.BROADSHEET_CHECK_PAGE_PLAN;
+    process.env.BROADSHEET_CHECK_PAGE_PLAN = '1';
+    try {
+      await build(options);
+      const log: string[] = [];
+      let stepsKeeping = 0;
+      for (let step = 0; step < 30; step++) {
+        const action = rng.int(11);
+        // The newest article is in the side column of every page (latest, and most read by recency).
+        const newest = [...frontmatter.keys()].reduce((a, b) => (frontmatter.get(b)!.date! > frontmatter.get(a)!.date! ? b : a));
+        const name = action === 9 ? newest : rng.pick([...frontmatter.keys()]);
+        const fields = frontmatter.get(name)!;
+        if (action <= 3) {
+          // A later paragraph: the page, full-text feeds and related scores change.
+          bodies.set(name, bodies.get(name)!.replace(/[^\n]*$/, `${rng.pick(WORDS)}改写了正文${counter++}。`));
+          log.push(`body of ${name}`);
+        } else if (action <= 5 || action === 9) {
+          fields.title = `${rng.pick(WORDS)}改了标题${counter++}`;
+          log.push(`title of ${name}`);
+        } else if (action === 6) {
+          fields.tags = JSON.stringify([rng.pick(TAGS)]);
+          log.push(`tags of ${name}`);
+        } else if (action === 7) {
+          fields.date = `2026-10-${String(1 + rng.int(28)).padStart(2, '0')}T05:00:00+08:00`;
+          log.push(`date of ${name}`);
+        } else if (action === 8) {
+          fields.related = rng.next() < 0.5 ? 'false' : `[${[...frontmatter.keys()].filter((other) => other !== name).slice(0, 1).map((other) => other.replace(/\.md$/, '')).join(', ')}]`;
+          log.push(`related of ${name}: ${fields.related}`);
+        } else {
+          const added = `p${counter++}.md`;
+          frontmatter.set(added, fresh(counter));
+          bodies.set(added, body());
+          write(added);
+          log.push(`add ${added}`);
+        }
+        write(name);
+        await writeArchive(files, root);
+        const warm = await build(options);
+        if ((warm.pageKeys?.kept ?? 0) > 0) stepsKeeping++;
+        const clean = path.join(root, `clean-${step}`);
+        await build({ ...options, cache: false, outDir: clean });
+        const [actual, expected] = await Promise.all([treeOf(options.outDir), treeOf(clean)]);
+        expect([...actual.keys()], log.join('; ')).toEqual([...expected.keys()]);
+        for (const [file, content] of expected) expect(actual.get(file), `${file} after ${log.join('; ')}`).toBe(content);
+        await rm(clean, { recursive: true, force: true });
+      }
+      // Body and title edits of articles no list shows are most steps: most must keep keys.
+      expect(stepsKeeping).toBeGreaterThanOrEqual(10);
+    } finally {
+      if (previousCheck === undefined) delete process.env.BROADSHEET_CHECK_PAGE_PLAN;
+      else process.env.BROADSHEET_CHECK_PAGE_PLAN = previousCheck;
+    }
+  });
+
   it('skips Markdown for unchanged files and re-renders only the pages whose data changed', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 6; i++) files[`s${i}.md`] = md({ title: `文章${i}`, date: `2026-11-0${i + 1}`, category: i % 2 ? '银行' : '证券', summary: `摘要${i}` }, `正文${i}。`);

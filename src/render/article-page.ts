@@ -1,9 +1,9 @@
 // The article page and the redirect pages of its old URLs.
 import { localParts, pad } from '../time.ts';
-import type { Article, PageSpec } from '../types.ts';
+import type { Article, PageSpec, ShownArticles } from '../types.ts';
 import { foldName } from '../index/text.ts';
 import type { RenderContext } from './pages.ts';
-import { asideLists, bySlugs } from './pages.ts';
+import { asideLists, bySlugs, showAside } from './pages.ts';
 import type { Labels } from './labels.ts';
 import { jsonDigest, sharedViewToken } from './shared-view.ts';
 import { absoluteUrl, articleLang, articleToken, formatDate, hrefFor, isoDate, layoutContextToken, layoutView, linkItem, listBlock, scriptSafeJson, type LayoutContext, type LinkItem, type ListBlock } from './view.ts';
@@ -15,7 +15,7 @@ export function articlePage(context: RenderContext, article: Article): PageSpec 
   return {
     path: outputPathFor(article.url),
     template: 'article',
-    dependencyKey: (renderKey) => articleDependencyKey(renderKey, context, article),
+    dependencyKey: (renderKey, shown) => articleDependencyKey(renderKey, context, article, shown),
     // The layout's context and the article's own fields as one digest each, and what the
     // page takes from the rest of the site; made only when a fingerprint is wanted
     // (never in a build without cache or session).
@@ -71,9 +71,11 @@ function surroundingsOf(context: RenderContext, article: Article): Surroundings 
  * same inputs, so the same page. Made without the page's views: a warm build tells
  * ~4,000 unchanged pages in a few ms.
  */
-function articleDependencyKey(renderKey: string, context: RenderContext, article: Article): string {
+function articleDependencyKey(renderKey: string, context: RenderContext, article: Article, recorder: ShownArticles | undefined): string {
   const around = surroundingsOf(context, article);
-  const tokenOf = (shown: Article | undefined) => (shown ? articleToken(shown) : NONE);
+  const shown = recorder ? recorder.article : articleToken;
+  const tokenOf = (other: Article | undefined) => (other ? shown(other) : NONE);
+  if (recorder) showAside(around.aside, recorder);
   // Fields joined by NUL, which none holds (digests are base64 or hex, slugs hold no NUL,
   // the free text goes through JSON): ~2x faster than one JSON of the whole, whose
   // ~800 characters were a third of the key's cost.
@@ -81,7 +83,7 @@ function articleDependencyKey(renderKey: string, context: RenderContext, article
     renderKey,
     'article',
     layoutContextToken(context),
-    articleToken(article),
+    shown(article),
     around.group ? JSON.stringify([around.group.name, around.group.slug]) : NONE,
     tokenOf(around.older),
     tokenOf(around.newer),
@@ -89,7 +91,7 @@ function articleDependencyKey(renderKey: string, context: RenderContext, article
     JSON.stringify(around.tagSlugs),
     around.sourceSlug ?? NONE,
     // Digests hold no space.
-    around.related.map(articleToken).join(' '),
+    around.related.map(shown).join(' '),
     sharedViewToken(around.aside),
   ].join('\0'));
 }

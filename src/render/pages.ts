@@ -4,7 +4,7 @@
 // listing-pages.ts and here.
 import type { Site } from '../index/site.ts';
 import { listsForPage, slugsShapingLists } from '../index/rankings.ts';
-import type { Article, Page, PageSpec } from '../types.ts';
+import type { Article, Page, PageSpec, ShownArticles } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
@@ -107,17 +107,29 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
   const key = [lists.headlines, lists.trending, mostRead, recommended, latest].map((slugs) => (slugs ? slugs.join('\0') : '-')).join('\n');
   let aside = context.asides.get(key);
   if (!aside) {
-    aside = sharedView([
-      listBlock(config, 'headlines', labels.headlines, bySlugs(site, lists.headlines)),
-      listBlock(config, 'trending', labels.trending, bySlugs(site, lists.trending)),
-      listBlock(config, 'most-read', labels.mostRead, bySlugs(site, mostRead), true),
-      recommended && listBlock(config, 'recommended', labels.recommended, bySlugs(site, recommended)),
-      latest && listBlock(config, 'latest', labels.latest, bySlugs(site, latest)),
-    ].filter((block): block is ListBlock => block !== undefined));
+    const blocks: [string, string, Article[], boolean?][] = [
+      ['headlines', labels.headlines, bySlugs(site, lists.headlines)],
+      ['trending', labels.trending, bySlugs(site, lists.trending)],
+      ['most-read', labels.mostRead, bySlugs(site, mostRead), true],
+      ...(recommended ? [['recommended', labels.recommended, bySlugs(site, recommended)] as [string, string, Article[]]] : []),
+      ...(latest ? [['latest', labels.latest, bySlugs(site, latest)] as [string, string, Article[]]] : []),
+    ];
+    aside = sharedView(blocks.map(([name, label, articles, numbered]) => listBlock(config, name, label, articles, numbered)).filter((block): block is ListBlock => block !== undefined));
+    asideArticles.set(aside, blocks.flatMap(([, , articles]) => articles));
     context.asides.set(key, aside);
   }
   if (sectionKey !== undefined) context.sectionAsides.set(sectionKey, aside);
   return aside;
+}
+
+/** The articles each side column shows, for the dependency keys of the pages that show it. */
+const asideArticles = new WeakMap<ListBlock[], Article[]>();
+
+/** Tells a dependency key's recorder the articles `aside` shows. */
+export function showAside(aside: ListBlock[], shown: ShownArticles): void {
+  const articles = asideArticles.get(aside);
+  if (!articles) throw new Error('a side column not made by asideLists');
+  shown.group(aside, articles);
 }
 
 export interface Listing {
@@ -162,8 +174,10 @@ export function* paginatedPages(context: RenderContext, listing: Listing): Gener
       },
       // The same, each teaser standing as its article's digest (a teaser is made of the article and the config).
       // Fields joined by NUL, as an article page's key is (article-page.ts): digests hold no NUL or space, and text goes through JSON.
-      dependencyKey: (renderKey) =>
-        jsonDigest([renderKey, 'listing', layoutContextToken(context), JSON.stringify([layoutFields, listing.path, listing.heading, n, pageCount]), shown.map(articleToken).join(' '), sharedViewToken(listing.aside)].join('\0')),
+      dependencyKey: (renderKey, recorder) => {
+        if (recorder) showAside(listing.aside, recorder);
+        return jsonDigest([renderKey, 'listing', layoutContextToken(context), JSON.stringify([layoutFields, listing.path, listing.heading, n, pageCount]), shown.map(recorder ? recorder.article : articleToken).join(' '), sharedViewToken(listing.aside)].join('\0'));
+      },
       get data() {
         return (data ??= { layout: layoutView(context, layoutFields), heading: listing.heading, items: itemsOnce(), pagination: paginationView(context, n, pageCount, pagePath), aside: listing.aside });
       },

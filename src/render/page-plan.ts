@@ -1,0 +1,256 @@
+// Which pages a warm build must look at again. A page's dependency key (PageSpec.
+// dependencyKey) is made of two kinds of input: the site's arrangement (settings,
+// templates, rankings, listings, previous/next, each article's related list) and the
+// tokens (digests) of the articles the page shows. Making ~4,600 keys cost a warm
+// build 35 ms (standard 4,000) to 85 ms (Chinese 4,000, 2,130 listing pages), almost
+// all of it spent finding the same keys again.
+//
+// So each build records, per keyed page, the articles whose tokens its key took, and
+// the side column it shows (one entry for the ~40 articles many pages share), and for
+// the site what the arrangement is made from. When
+// the next build's arrangement is the same, a page's key can have changed only if one
+// of those articles changed, or it is the page of an article whose related list
+// changed: every other page keeps its recorded key and fingerprint without being
+// looked at. When the arrangement differs in any way, every key is made again.
+//
+// The arrangement is compared by what it is made of, not by what it made: the basis
+// (templates, settings, build time, ranking lists), and per article in site order its
+// token or, where the token changed, a digest of every field but its text (title,
+// summary, body, headings, image), which only ever reach pages through tokens.
+import type { Rankings } from '../index/rankings.ts';
+import type { Site } from '../index/site.ts';
+import type { Article, ShownArticles } from '../types.ts';
+import { jsonDigest } from './shared-view.ts';
+import { articleToken } from './view.ts';
+
+/** What a build keeps for the next one to compare with (cache.ts stores it with the page records). */
+export interface PagePlan {
+  /** planBasis of the build. */
+  basis: string;
+  /** Per article of site.articles, in order: its token, joined by spaces (tokens hold none). */
+  tokens: string;
+  /** Per article: arrangementOf, joined by spaces. */
+  arrangements: string;
+  /** Per article: the slugs of its related list as its page shows them, space-separated; articles separated by newlines. */
+  related: string;
+  /**
+   * Per page record, in the order of the records map: what its key took, at
+   * deps[depStart[i]] to deps[depStart[i + 1]]: an article's index in site.articles,
+   * -1 for an article outside the site (the page is then always looked at), or -2 - g
+   * for group g. Pages without a key have none.
+   */
+  depStart: Int32Array;
+  deps: Int32Array;
+  /** Groups of articles many pages show (side columns): group g's indices are groupDeps[groupStart[g]] to groupDeps[groupStart[g + 1]]. */
+  groupStart: Int32Array;
+  groupDeps: Int32Array;
+}
+
+/** Everything but the articles that an arrangement is made from. */
+export function planBasis(renderKey: string, settings: string, rankings: Rankings): string {
+  return jsonDigest(JSON.stringify([renderKey, settings, rankings.mostRead, rankings.trending, rankings.headlines, rankings.latest, rankings.recommended,
+    [...rankings.recommendedByCategory], [...rankings.mostReadByCategory]]));
+}
+
+/**
+ * A digest of an article's fields but its text: slug, URL, dates, sections, names,
+ * flags, aliases and related-link settings decide where it is listed and linked;
+ * title, summary, body, headings and image only show on pages through its token.
+ */
+export function arrangementOf(article: Article): string {
+  const { html, text, terms, digest, title, summary, headings, image, ...fields } = article;
+  return jsonDigest(JSON.stringify(fields));
+}
+
+/** The slugs of an article's related list as its page shows them (a hidden list shows none). */
+function relatedSlugs(site: Site, article: Article): readonly { slug: string }[] {
+  return (article.related.hidden ? undefined : site.related.get(article.slug)) ?? [];
+}
+
+/** `links` as PagePlan.related holds them: slugs joined by spaces. */
+function relatedLine(links: readonly { slug: string }[]): string {
+  let line = '';
+  for (let i = 0; i < links.length; i++) line += i === 0 ? links[i]!.slug : ` ${links[i]!.slug}`;
+  return line;
+}
+
+/** Whether `line` is relatedLine(links), without making it (slugs hold no space). */
+function sameRelated(line: string | undefined, links: readonly { slug: string }[]): boolean {
+  if (line === undefined) return false;
+  let at = 0;
+  for (let i = 0; i < links.length; i++) {
+    const slug = links[i]!.slug;
+    if (i > 0 && line.charCodeAt(at++) !== 32) return false;
+    if (!line.startsWith(slug, at)) return false;
+    at += slug.length;
+  }
+  return at === line.length;
+}
+
+/** What a warm build may skip, and what it carries over for the pages it skips. */
+export interface PlanReuse {
+  /** Paths of recorded pages whose key must be made again. */
+  affected: Set<string>;
+  previous: PagePlan;
+  /** Where page `path` is in the last build's records (its dependencies), given the page asked about before it. */
+  recordOf(path: string): number;
+}
+
+/**
+ * The plan of this build's site (its per-article parts; the dependencies are recorded
+ * as keys are made) and, when `previous` describes the same arrangement, what may be
+ * skipped. `recordedPaths` are the previous page records' paths, in their order.
+ */
+export function planSite(site: Site, basis: string, previous: PagePlan | undefined, recordedPaths: () => Iterable<string>): { plan: Pick<PagePlan, 'basis' | 'tokens' | 'arrangements' | 'related'>; reuse: PlanReuse | undefined } {
+  const n = site.articles.length;
+  const tokenList = site.articles.map(articleToken);
+  const tokens = tokenList.join(' ');
+  const usable = previous !== undefined && previous.basis === basis;
+  // Related lists: compared with the last build's where there is one, and written out
+  // again only when one differs.
+  const previousRelated = usable ? previous.related.split('\n') : [];
+  const relatedChanged = new Uint8Array(n);
+  let anyRelatedChanged = !usable || previousRelated.length !== n;
+  site.articles.forEach((article, i) => {
+    if (!sameRelated(previousRelated[i], relatedSlugs(site, article))) {
+      relatedChanged[i] = 1;
+      anyRelatedChanged = true;
+    }
+  });
+  const related = anyRelatedChanged ? site.articles.map((article, i) => (relatedChanged[i] === 1 ? relatedLine(relatedSlugs(site, article)) : previousRelated[i]!)).join('\n') : previous!.related;
+  const previousTokens = usable ? previous.tokens.split(' ') : [];
+  const previousArrangements = usable && previousTokens.length === n ? previous.arrangements.split(' ') : [];
+  // An article's arrangement is made again only where its token is new: the last
+  // build's stands for the same token (at the same place, or found by the token).
+  let byToken: Map<string, string> | undefined;
+  const arrangementList = site.articles.map((article, i) => {
+    const token = tokenList[i]!;
+    if (previousTokens[i] === token && previousArrangements.length === n) return previousArrangements[i]!;
+    if (usable && previous.arrangements !== '' && byToken === undefined) {
+      const arrangements = previousArrangements.length > 0 ? previousArrangements : previous.arrangements.split(' ');
+      byToken = new Map();
+      if (arrangements.length === previousTokens.length) previousTokens.forEach((known, at) => byToken!.set(known, arrangements[at]!));
+    }
+    return byToken?.get(token) ?? arrangementOf(article);
+  });
+  const plan = { basis, tokens, arrangements: arrangementList.join(' '), related };
+  if (!usable || previousTokens.length !== n || previousArrangements.length !== n) return { plan, reuse: undefined };
+  // The articles whose pages, and the pages showing them, must be looked at again.
+  const marked = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (arrangementList[i] !== previousArrangements[i]) return { plan, reuse: undefined };
+    if (tokenList[i] !== previousTokens[i] || relatedChanged[i] === 1) marked[i] = 1;
+  }
+  const isMarked = (article: number) => article < 0 || article >= n || marked[article] === 1;
+  const { depStart, deps, groupStart, groupDeps } = previous;
+  const groupMarked = new Uint8Array(groupStart.length - 1);
+  for (let g = 0; g < groupMarked.length; g++) {
+    for (let at = groupStart[g]!; at < groupStart[g + 1]!; at++) {
+      if (isMarked(groupDeps[at]!)) {
+        groupMarked[g] = 1;
+        break;
+      }
+    }
+  }
+  const paths = [...recordedPaths()];
+  if (depStart.length !== paths.length + 1) return { plan, reuse: undefined };
+  const affected = new Set<string>();
+  for (let i = 0; i < paths.length; i++) {
+    for (let at = depStart[i]!; at < depStart[i + 1]!; at++) {
+      const dep = deps[at]!;
+      const group = -2 - dep;
+      if (dep >= 0 ? marked[dep] === 1 || dep >= n : dep === -1 || group >= groupMarked.length || groupMarked[group] === 1) {
+        affected.add(paths[i]!);
+        break;
+      }
+    }
+  }
+  // Pages come in the order they were recorded in, when the arrangement is the same: the
+  // next record is the one asked about, and a map is made only if one ever is not.
+  let next = 0;
+  let index: Map<string, number> | undefined;
+  const recordOf = (path: string) => {
+    if (paths[next] === path) return next++;
+    index ??= new Map(paths.map((known, i) => [known, i]));
+    const at = index.get(path);
+    if (at === undefined) throw new Error(`no record of ${path}`);
+    next = at + 1;
+    return at;
+  };
+  return { plan, reuse: { affected, previous, recordOf } };
+}
+
+/** Collects each keyed page's dependencies in the order its record is made. */
+export class DependencyRecorder implements ShownArticles {
+  private readonly indexOf: Map<Article, number>;
+  private readonly starts: number[] = [0];
+  private deps = new Growing();
+  /** This build's groups by identity, and by what they hold (the last build's first, when keys are kept from it: its numbers stay). */
+  private readonly groupIds = new WeakMap<object, number>();
+  private readonly groupByContent = new Map<string, number>();
+  private readonly groupStarts: number[] = [0];
+  private readonly groupDeps = new Growing();
+
+  constructor(site: Site, keptFrom?: PagePlan) {
+    this.indexOf = new Map(site.articles.map((article, i) => [article, i]));
+    if (keptFrom) {
+      const { groupStart, groupDeps } = keptFrom;
+      for (let g = 0; g + 1 < groupStart.length; g++) this.addGroup(Array.from(groupDeps.subarray(groupStart[g]!, groupStart[g + 1]!)));
+    }
+  }
+
+  readonly article = (article: Article): string => {
+    this.deps.push(this.indexOf.get(article) ?? -1);
+    return articleToken(article);
+  };
+
+  readonly group = (group: object, articles: readonly Article[]): void => {
+    let id = this.groupIds.get(group);
+    if (id === undefined) {
+      const members = articles.map((article) => this.indexOf.get(article) ?? -1);
+      id = this.groupByContent.get(members.join(',')) ?? this.addGroup(members);
+      this.groupIds.set(group, id);
+    }
+    this.deps.push(-2 - id);
+  };
+
+  /** Ends the current page's record: its deps are those shown since the last call, or record `keptRecord` of the last build's plan. */
+  endPage(kept?: { plan: PagePlan; record: number }): void {
+    if (kept) {
+      const { depStart, deps } = kept.plan;
+      for (let at = depStart[kept.record]!; at < depStart[kept.record + 1]!; at++) this.deps.push(deps[at]!);
+    }
+    this.starts.push(this.deps.size);
+  }
+
+  finish(): Pick<PagePlan, 'depStart' | 'deps' | 'groupStart' | 'groupDeps'> {
+    return { depStart: Int32Array.from(this.starts), deps: this.deps.done(), groupStart: Int32Array.from(this.groupStarts), groupDeps: this.groupDeps.done() };
+  }
+
+  private addGroup(members: number[]): number {
+    const id = this.groupStarts.length - 1;
+    for (const member of members) this.groupDeps.push(member);
+    this.groupStarts.push(this.groupDeps.size);
+    this.groupByContent.set(members.join(','), id);
+    return id;
+  }
+}
+
+/** An Int32Array that grows as it is pushed to. */
+class Growing {
+  size = 0;
+  private values = new Int32Array(1024);
+
+  push(value: number): void {
+    if (this.size === this.values.length) {
+      const grown = new Int32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.size++] = value;
+  }
+
+  done(): Int32Array {
+    return this.values.slice(0, this.size);
+  }
+}
