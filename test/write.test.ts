@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_BYTES_OUT, openSiteWriter, PageWriterThread } from '../src/write.ts';
+import { MAX_BYTES_OUT, openSiteWriter, PageWriterThread, renamesSuffice } from '../src/write.ts';
 import { listFiles, tempDir } from './helpers.ts';
 
 const manyPages = (count: number, text: string) => Array.from({ length: count }, (_, i) => ({ path: `p/${i}/index.html`, content: `${text} ${i}` }));
@@ -104,5 +104,19 @@ describe('site writer', () => {
     expect(await readFile(path.join(outDir, 'a/index.html'), 'utf8')).toBe('a');
     expect(await readFile(path.join(outDir, 'b/index.html'), 'utf8')).toBe('B');
     expect(existsSync(path.join(outDir, 'c'))).toBe(false);
+  });
+});
+
+describe('renamesSuffice', () => {
+  const current = new Set(['index.html', 'old/story.html', 'a/b/index.html', 'c/index.html']);
+  // A few staged pages are checked by a scan, more through the current site's folders: both must agree.
+  const padded = (staged: string[]) => [...staged, ...Array.from({ length: 20 }, (_, i) => `x${i}/index.html`)];
+  it.each([false, true])('refuses a page where a folder is, or a folder where a page is (%s: many pages staged)', (many) => {
+    const check = (staged: string[]) => renamesSuffice(current, many ? padded(staged) : staged);
+    expect(check(['a/b/index.html', 'd/index.html'])).toBe(true);
+    expect(check(['old/story.html/more/index.html'])).toBe(false);
+    expect(check(['a/b'])).toBe(false);
+    expect(check(['a'])).toBe(false);
+    expect(check(['c/index.htm'])).toBe(true);
   });
 });
