@@ -414,9 +414,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const releaseBody = bodiesInFeeds && ((article: Article) => {
     if (!bodiesInFeeds.has(article)) article.html = '';
   });
-  const allPages = async function* () {
-    yield* sitePages(site, assets, releaseBody);
-    yield* syndicationPages(site);
+  const allPages = async function* (keep?: (pagePath: string) => boolean, keepArranged?: (pagePath: string) => boolean) {
+    yield* sitePages(site, assets, releaseBody, keep);
+    yield* syndicationPages(site, keepArranged);
   };
   /** What a cache or session knows a page by: its data or inputs for the pages made here, its bytes for the others. */
   const fingerprintOf = (page: PageSpec | MadePage | Page) =>
@@ -452,6 +452,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
+        if ('kept' in page) throw new Error(`${page.path}: kept without a cache`);
         const before = session?.pages.get(page.path);
         const { key, fingerprint } = session ? identify(page, before) : { key: undefined, fingerprint: '' };
         const reused = before !== undefined && before.fingerprint === fingerprint;
@@ -479,8 +480,23 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const rendering = { ms: 0 };
     let htmlRendered = false;
     try {
-      for await (const page of timeEachAsync(allPages(), rendering)) {
+      // Keyed pages the plan vouches for come as KeptPage, never made. (Checking the
+      // plan, they are made and their keys compared in identify instead.)
+      const reuse = planning?.reuse;
+      const keep = reuse && !checkPagePlan ? (pagePath: string) => !reuse.affected.has(pagePath) && previousPages.get(pagePath)?.key !== undefined : undefined;
+      // Pages made of the arrangement alone (sitemaps) are kept whenever it is the last build's.
+      const keepArranged = reuse && !checkPagePlan ? (pagePath: string) => previousPages.has(pagePath) : undefined;
+      for await (const page of timeEachAsync(allPages(keep, keepArranged), rendering)) {
         const before = previousPages.get(page.path);
+        if ('kept' in page) {
+          planning!.kept++;
+          planning!.recorder.endPage({ plan: reuse!.previous, record: reuse!.recordOf(page.path) });
+          const linking = writer.reuse(page.path, before!.size);
+          if (linking) await linking;
+          records.set(page.path, before!);
+          result.pagesReused++;
+          continue;
+        }
         const { key, fingerprint, carried } = cache ? identify(page, before, planning) : { key: undefined, fingerprint: '', carried: undefined };
         planning?.recorder.endPage(carried);
         if (cache && before?.fingerprint === fingerprint) {

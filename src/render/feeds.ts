@@ -6,7 +6,7 @@ import { Readable, type Transform } from 'node:stream';
 import type { SitemapItemLoose } from 'sitemap';
 import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
-import type { Article, MadePage, Page } from '../types.ts';
+import type { Article, KeptPage, MadePage, Page } from '../types.ts';
 import { DAY_MS } from '../time.ts';
 import { jsonDigest } from './shared-view.ts';
 import { absoluteUrl, articleLang, articleToken, configKey, isoDate } from './view.ts';
@@ -23,9 +23,19 @@ export const NEWS_MAX_URLS = 1_000;
  * serializers and streams (~65 ms of a rebuild at 4,000 articles), or even loading
  * them (~150 KB of code, imported in `make`). robots.txt is small and made every time.
  */
-export async function* syndicationPages(site: Site): AsyncGenerator<Page | MadePage> {
+export async function* syndicationPages(site: Site, keepArranged?: (pagePath: string) => boolean): AsyncGenerator<Page | MadePage | KeptPage> {
   for (const { path, title, articles, group } of feedsOf(site)) yield* feedPages(site, path, title, articles, group);
-  yield* sitemapPages(site.config.baseUrl, sitemapEntries(site), SITEMAP_MAX_URLS);
+  // The sitemaps show where each page is and when its article was updated: nothing
+  // else. A build whose site is arranged as the last one's (render/page-plan.ts) may
+  // keep them unmade: `keepArranged` says so for each.
+  const count = 1 + site.articles.length + site.listings.categories.length + site.listings.tags.length;
+  let entries: SitemapEntry[] | undefined;
+  const made = () => {
+    entries ??= sitemapEntries(site);
+    if (entries.length !== count) throw new Error(`sitemap entries: ${entries.length}, counted ${count}`);
+    return entries;
+  };
+  yield* sitemapPages(site.config.baseUrl, { count, entries: made }, SITEMAP_MAX_URLS, keepArranged);
   const news = newsSitemap(site);
   if (news) yield news;
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
@@ -106,7 +116,7 @@ export interface SitemapEntry {
   lastmod: string | undefined;
 }
 
-/** Every canonical page: home, articles, category and tag listings (first pages only). */
+/** Every canonical page: home, articles, category and tag listings (first pages only); syndicationPages counts them. */
 function sitemapEntries(site: Site): SitemapEntry[] {
   const { config, listings } = site;
   const entries: SitemapEntry[] = [{ url: absoluteUrl(config, '/'), lastmod: undefined }];
@@ -120,19 +130,31 @@ function sitemapEntries(site: Site): SitemapEntry[] {
  * `sitemap.xml` is always an index; its children hold at most `maxUrls` URLs each
  * (the protocol allows 50,000). Pure apart from the streams the library uses.
  */
-export async function* sitemapPages(baseUrl: string, entries: readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS): AsyncGenerator<Page | MadePage> {
+export async function* sitemapPages(
+  baseUrl: string, listed: readonly SitemapEntry[] | { count: number; entries: () => readonly SitemapEntry[] }, maxUrls = SITEMAP_MAX_URLS, keep?: (pagePath: string) => boolean,
+): AsyncGenerator<Page | MadePage | KeptPage> {
+  const { count, entries } = Array.isArray(listed) ? { count: listed.length, entries: () => listed } : (listed as { count: number; entries: () => readonly SitemapEntry[] });
   const childUrls: string[] = [];
-  for (let start = 0, n = 1; start < entries.length || n === 1; start += maxUrls, n++) {
-    const chunk = entries.slice(start, start + maxUrls);
+  for (let start = 0, n = 1; start < count || n === 1; start += maxUrls, n++) {
     const childPath = `sitemaps/sitemap-${n}.xml`;
     childUrls.push(new URL(childPath, baseUrl).href);
+    if (keep?.(childPath)) {
+      yield { path: childPath, kept: true };
+      if (start + maxUrls >= count) break;
+      continue;
+    }
+    const chunk = entries().slice(start, start + maxUrls);
     yield {
       path: childPath,
       // A digest: a child sitemap is made of up to 50,000 URLs.
       inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
       make: () => streamedXml(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose), ({ SitemapStream }) => new SitemapStream({ hostname: baseUrl })),
     };
-    if (start + maxUrls >= entries.length) break;
+    if (start + maxUrls >= count) break;
+  }
+  if (keep?.('sitemap.xml')) {
+    yield { path: 'sitemap.xml', kept: true };
+    return;
   }
   yield {
     path: 'sitemap.xml',

@@ -4,7 +4,7 @@
 // listing-pages.ts and here.
 import type { Site } from '../index/site.ts';
 import { listsForPage, slugsShapingLists } from '../index/rankings.ts';
-import type { Article, Page, PageSpec, ShownArticles } from '../types.ts';
+import type { Article, KeptPage, Page, PageSpec, ShownArticles } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
@@ -33,9 +33,11 @@ export interface RenderContext extends LayoutContext {
   listShapers: Set<string>;
   /** Side columns of the pages whose article shapes no list, by kind of page and section. */
   sectionAsides: Map<string, ListBlock[]>;
+  /** Output paths of keyed pages (article, listing) to yield as KeptPage, unmade (sitePages' `keep`). */
+  keep: ((pagePath: string) => boolean) | undefined;
 }
 
-export function renderContext(site: Site, assets: Assets): RenderContext {
+export function renderContext(site: Site, assets: Assets, keep?: (pagePath: string) => boolean): RenderContext {
   const labels = labelsFor(site.config.language);
   return {
     site,
@@ -46,6 +48,7 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
     asides: new Map(),
     listShapers: slugsShapingLists(site.rankings, site.config.lists),
     sectionAsides: new Map(),
+    keep,
     // Biggest sections first, as a newsroom orders its masthead; ties by key.
     footerLinks: [
       { path: '/categories/', text: labels.categories },
@@ -64,11 +67,12 @@ export function renderContext(site: Site, assets: Assets): RenderContext {
  * page after its article page (so that page is handled by then): a one-shot build lets
  * the article's body go there.
  */
-export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (article: Article) => void): Generator<Page | PageSpec> {
-  const context = renderContext(site, assets);
+export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (article: Article) => void, keep?: (pagePath: string) => boolean): Generator<Page | PageSpec | KeptPage> {
+  const context = renderContext(site, assets, keep);
   for (const [assetPath, bytes] of assets.files) yield { path: assetPath.replace(/^\//, ''), content: bytes };
   for (const article of site.articles) {
-    yield articlePage(context, article);
+    const pagePath = keep && outputPathFor(article.url);
+    yield pagePath && keep(pagePath) ? { path: pagePath, kept: true } : articlePage(context, article);
     afterArticlePage?.(article);
     yield* aliasPages(context, article);
   }
@@ -145,11 +149,18 @@ export interface Listing {
 }
 
 /** A listing split into pages of `pageSize`: numbered links, previous and next. */
-export function* paginatedPages(context: RenderContext, listing: Listing): Generator<PageSpec> {
-  const { config, labels } = context;
+export function* paginatedPages(context: RenderContext, listing: Listing): Generator<PageSpec | KeptPage> {
+  const { config, labels, keep } = context;
   const pageCount = Math.max(1, Math.ceil(listing.articles.length / config.pageSize));
   const pagePath = (n: number) => (n === 1 ? listing.path : `${listing.path}page/${n}/`);
   for (let n = 1; n <= pageCount; n++) {
+    if (keep) {
+      const outputPath = outputPathFor(pagePath(n));
+      if (keep(outputPath)) {
+        yield { path: outputPath, kept: true };
+        continue;
+      }
+    }
     const shown = listing.articles.slice((n - 1) * config.pageSize, n * config.pageSize);
     let items: Teaser[] | undefined;
     const itemsOnce = () => (items ??= shown.map((a) => teaser(config, a)));
