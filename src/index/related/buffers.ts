@@ -34,14 +34,24 @@ export class Growable<T extends NumberArray> {
 /** Sets of labels (tags, tickers, names) per doc and kind, as ids with document frequencies. */
 export class LabelSets {
   private readonly vocab = new Map<string, number>();
-  private readonly lists: number[][];
   private readonly counts: number[] = [];
+  // Flat, slot by slot (slot = doc * kinds + kind, filled in order): one array for all
+  // docs instead of one per doc and kind (12,000 small arrays at 4,000 articles).
+  private readonly start: Int32Array;
+  private ids = new Int32Array(1024);
+  private size = 0;
+  private slot = 0;
   constructor(private readonly n: number, private readonly kinds: number) {
-    this.lists = Array.from({ length: n * kinds }, () => []);
+    this.start = new Int32Array(n * kinds + 1);
   }
-  add(doc: number, kind: number, labels: string[]): void {
-    const list = this.lists[doc * this.kinds + kind]!;
-    for (const label of labels) {
+  /** Adds `labels` (each through `normalize`) to doc `doc`'s set of `kind`. Slots are filled in order: doc by doc, kind by kind. */
+  add(doc: number, kind: number, labels: readonly string[], normalize: (label: string) => string): void {
+    const slot = doc * this.kinds + kind;
+    if (slot < this.slot) throw new Error('LabelSets.add: slots are filled in order');
+    while (this.slot < slot) this.start[++this.slot] = this.size;
+    const from = this.start[slot]!;
+    for (const raw of labels) {
+      const label = normalize(raw);
       if (label === '') continue;
       const key = `${kind}\u0000${label}`;
       let id = this.vocab.get(key);
@@ -50,13 +60,34 @@ export class LabelSets {
         this.vocab.set(key, id);
         this.counts.push(0);
       }
-      if (list.includes(id)) continue;
-      list.push(id);
+      let seen = false;
+      for (let i = from; i < this.size; i++) if (this.ids[i] === id) seen = true;
+      if (seen) continue;
+      if (this.size === this.ids.length) {
+        const grown = new Int32Array(this.ids.length * 2);
+        grown.set(this.ids);
+        this.ids = grown;
+      }
+      this.ids[this.size++] = id;
+      this.start[slot + 1] = this.size;
       this.counts[id]!++;
     }
   }
-  of(doc: number, kind: number): number[] {
-    return this.lists[doc * this.kinds + kind] ?? [];
+  /** Ends the last slot: called once every doc is added. */
+  private seal(): void {
+    while (this.slot < this.n * this.kinds) this.start[++this.slot] = this.size;
+  }
+  of(doc: number, kind: number): Int32Array {
+    this.seal();
+    const slot = doc * this.kinds + kind;
+    return this.ids.subarray(this.start[slot]!, this.start[slot + 1]!);
+  }
+  /** Whether any label of doc `doc`'s set of `kind` is flagged (by id). */
+  anyFlagged(doc: number, kind: number, flagged: Uint8Array): boolean {
+    this.seal();
+    const slot = doc * this.kinds + kind;
+    for (let i = this.start[slot]!; i < this.start[slot + 1]!; i++) if (flagged[this.ids[i]!] === 1) return true;
+    return false;
   }
   df(id: number): number {
     return this.counts[id] ?? 0;
@@ -73,10 +104,11 @@ export class LabelSets {
     return this.counts.length;
   }
   csr(kind: number): { start: Int32Array; ids: Int32Array } {
+    this.seal();
     const start = new Int32Array(this.n + 1);
-    for (let d = 0; d < this.n; d++) start[d + 1] = start[d]! + this.of(d, kind).length;
+    for (let d = 0; d < this.n; d++) start[d + 1] = start[d]! + this.start[d * this.kinds + kind + 1]! - this.start[d * this.kinds + kind]!;
     const ids = new Int32Array(start[this.n]!);
-    for (let d = 0; d < this.n; d++) ids.set(this.of(d, kind), start[d]!);
+    for (let d = 0; d < this.n; d++) ids.set(this.ids.subarray(this.start[d * this.kinds + kind]!, this.start[d * this.kinds + kind + 1]!), start[d]!);
     return { start, ids };
   }
 }

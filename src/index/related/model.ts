@@ -144,9 +144,10 @@ export function buildModel(
   const category = new Int32Array(n).fill(-1);
   for (let d = 0; d < n; d++) {
     const a = docs[d]!;
-    meta.add(d, 0, a.tags.map((t) => normalizeLabel(t)));
-    meta.add(d, 1, a.tickers.map((t) => normalizeTicker(t)));
-    people.add(d, 0, [...a.authors, ...(a.source ? [a.source] : [])].map((p) => normalizeLabel(p)));
+    meta.add(d, 0, a.tags, normalizeLabel);
+    meta.add(d, 1, a.tickers, normalizeTicker);
+    people.add(d, 0, a.authors, normalizeLabel);
+    if (a.source) people.add(d, 0, [a.source], normalizeLabel);
     if (a.category) category[d] = idOf(categoryVocab, normalizeLabel(a.category));
   }
 

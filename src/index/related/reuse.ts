@@ -142,7 +142,7 @@ export function planReuse(previous: RelatedState, current: Current): Reuse | und
       changed[d] = 1;
       continue;
     }
-    if (hasAny(counts.termsOf(d), movedTerm) || hasAny(labels.of(d, 0), movedLabel) || hasAny(labels.of(d, 1), movedLabel)) continue;
+    if (hasAny(counts.termsOf(d), movedTerm) || labels.anyFlagged(d, 0, movedLabel) || labels.anyFlagged(d, 1, movedLabel)) continue;
     let whole = true;
     for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) if (feature[i]! < 0) whole = false;
     if (whole) keptVector[d] = 1;

@@ -60,7 +60,9 @@ let shared: Recorder | undefined;
 export function recordedTerms(article: TermText & { terms?: string | undefined }): RecordedTerms | undefined {
   if (article.terms === undefined) return undefined;
   const terms = new RecordedTerms(article.terms);
-  const [title, summary, text] = [terms.varint(), terms.varint(), terms.varint()];
+  const title = terms.varint();
+  const summary = terms.varint();
+  const text = terms.varint();
   // The parse step lets the text go once it is recorded (see finish-article.ts): '' then says nothing.
   const matches = title === article.title.length && summary === article.summary.length && (article.text === '' || text === article.text.length);
   return matches ? terms : undefined;
