@@ -95,5 +95,8 @@ export function slugProblem(slug: string): string | undefined {
 
 /** Two slugs that differ only in case or Unicode form would collide on case-insensitive disks and in readers' minds. */
 export function slugCollisionKey(slug: string): string {
-  return slug.normalize('NFKC').toLowerCase();
+  // NFKC leaves printable ASCII as it is.
+  return (PRINTABLE_ASCII.test(slug) ? slug : slug.normalize('NFKC')).toLowerCase();
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

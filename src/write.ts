@@ -174,9 +174,9 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   let marker: { pages: number; text: string } | undefined;
   const markerText = () => {
     if (marker?.pages === sizes.size) return marker.text;
-    let listing = '';
-    for (const [file, size] of sizes) listing += `${file}\0${size}\n`;
-    marker = { pages: sizes.size, text: `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing).digest('hex')}\n` };
+    const listing: string[] = [];
+    for (const [file, size] of sizes) listing.push(file, '\0', String(size), '\n');
+    marker = { pages: sizes.size, text: `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing.join('')).digest('hex')}\n` };
     return marker.text;
   };
   const jobs = new BoundedJobs(WRITE_CONCURRENCY);

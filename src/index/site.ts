@@ -111,6 +111,9 @@ function isReserved(sitePath: string): boolean {
 
 /** Paths that a static host serves from the same file compare equal. */
 function pathKey(sitePath: string): string {
+  // Most URLs are plain ASCII ending in '/' (/2018/03/slug/): nothing to normalize,
+  // decode or complete. Checked first: every article's URL and alias comes here.
+  if (PLAIN_FOLDER_PATH.test(sitePath)) return sitePath.toLowerCase();
   let key = sitePath.normalize('NFC');
   try {
     if (key.includes('%')) key = decodeURIComponent(key);
@@ -121,6 +124,9 @@ function pathKey(sitePath: string): string {
   if (!key.endsWith('/') && !/\.[a-z0-9]+$/i.test(key)) key += '/';
   return key.toLowerCase();
 }
+
+/** ASCII with no %, ending in '/': pathKey's slow steps would change nothing. */
+const PLAIN_FOLDER_PATH = /^[\x20-\x24\x26-\x7e]*\/$/;
 
 export interface SiteResult {
   site: Site;
