@@ -84,28 +84,30 @@ export function scanTokens(text: string, sink: TokenSink, options: TokenizeOptio
 
 const CJK = 1;
 const LATIN = 2;
+/** Not looked at yet (charKind decides on first sight). */
+const UNKNOWN = 255;
 /**
- * Per BMP code unit: CJK (Han, Kana, Hangul), LATIN (letters, digits), or 0. Surrogates
- * are checked by code point. Built by the first scanTokens (~5 ms and 65,536 strings of
- * garbage), not as the module loads: a build that finds nothing changed loads this
- * module and never tokenizes.
+ * Per BMP code unit: CJK (Han, Kana, Hangul), LATIN (letters, digits), 0, or UNKNOWN
+ * until first met. Surrogates are checked by code point. Made by the first scanTokens,
+ * not as the module loads (a build that finds nothing changed loads this module and
+ * never tokenizes); CJK is decided per character as characters are met: classifying
+ * all 63,488 at once cost ~3 ms, and a warm build tokenizes one article.
  */
 let KINDS: Uint8Array = new Uint8Array(0);
 
 function buildKinds(): Uint8Array {
-  const kinds = new Uint8Array(0x10000);
-  // One pass of a global regex over each run of code units finds the runs of CJK
-  // characters: a fifth of the time of testing 63,488 one-character strings (~5 ms,
-  // paid by every build that tokenizes). Surrogates stay 0 (charKind reads pairs).
-  const cjk = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}々〆ー]+/gu;
-  for (const [from, to] of [[0, 0xd800], [0xe000, 0x10000]] as const) {
-    const units = new Uint16Array(to - from);
-    for (let i = 0; i < units.length; i++) units[i] = from + i;
-    const text = new TextDecoder('utf-16le').decode(units);
-    for (const match of text.matchAll(cjk)) kinds.fill(CJK, from + match.index, from + match.index + match[0].length);
-  }
+  const kinds = new Uint8Array(0x10000).fill(UNKNOWN);
   for (const [first, last] of [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a], [0xc0, 0x24f]] as const) kinds.fill(LATIN, first, last + 1);
   return kinds;
+}
+
+const CJK_CHARACTER = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}々〆ー]$/u;
+
+/** The kind of BMP code unit `c`, decided and remembered on first sight. */
+function learnKind(c: number): number {
+  const kind = c >= 0xd800 && c <= 0xdfff ? 0 : CJK_CHARACTER.test(String.fromCharCode(c)) ? CJK : 0;
+  KINDS[c] = kind;
+  return kind;
 }
 const ASTRAL_CJK = /^\p{sc=Han}/u;
 /** Characters that may join a Latin token: 600036.SH, 2025-03-18, 2025/3/18, BRK.B, company's (. - / ' ’). */
@@ -113,7 +115,10 @@ const isJoiner = (c: number) => c === 0x2e || c === 0x2d || c === 0x2f || c === 
 
 function charKind(s: string, i: number): number {
   const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdbff) return KINDS[c]!;
+  if (c < 0xd800 || c > 0xdbff) {
+    const kind = KINDS[c]!;
+    return kind === UNKNOWN ? learnKind(c) : kind;
+  }
   return ASTRAL_CJK.test(s.slice(i, i + 2)) ? CJK : 0;
 }
 
