@@ -193,7 +193,7 @@ function monthPath(date: number, timeZone: string): string {
 export function outputPathFor(sitePath: string): string {
   let decoded = sitePath;
   try {
-    decoded = decodeURIComponent(sitePath);
+    if (sitePath.includes('%')) decoded = decodeURIComponent(sitePath);
   } catch {
     // validated earlier; keep as is
   }

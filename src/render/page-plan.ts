@@ -118,29 +118,39 @@ export function planSite(site: Site, basis: string, previous: PagePlan | undefin
     }
   });
   const related = anyRelatedChanged ? site.articles.map((article, i) => (relatedChanged[i] === 1 ? relatedLine(relatedSlugs(site, article)) : previousRelated[i]!)).join('\n') : previous!.related;
-  const previousTokens = usable ? previous.tokens.split(' ') : [];
-  const previousArrangements = usable && previousTokens.length === n ? previous.arrangements.split(' ') : [];
-  // An article's arrangement is made again only where its token is new: the last
-  // build's stands for the same token (at the same place, or found by the token).
-  let byToken: Map<string, string> | undefined;
-  const arrangementList = site.articles.map((article, i) => {
-    const token = tokenList[i]!;
-    if (previousTokens[i] === token && previousArrangements.length === n) return previousArrangements[i]!;
-    if (usable && previous.arrangements !== '' && byToken === undefined) {
-      const arrangements = previousArrangements.length > 0 ? previousArrangements : previous.arrangements.split(' ');
-      byToken = new Map();
-      if (arrangements.length === previousTokens.length) previousTokens.forEach((known, at) => byToken!.set(known, arrangements[at]!));
+  // Tokens and arrangements are digests of one width (base64 SHA-256): where the last
+  // build's line up with this one's, they are compared in place, unsplit, and its
+  // arrangements stand when those of the articles whose token changed are the same.
+  if (usable && previous.tokens.length === tokens.length && previous.arrangements.length === tokens.length && tokenList.every((token) => token.length === DIGEST_WIDTH)) {
+    const marked = Uint8Array.from(relatedChanged);
+    let arranged = true;
+    for (let i = 0; i < n && arranged; i++) {
+      if (previous.tokens.startsWith(tokenList[i]!, i * (DIGEST_WIDTH + 1))) continue;
+      marked[i] = 1;
+      const arrangement = arrangementOf(site.articles[i]!);
+      arranged = arrangement.length === DIGEST_WIDTH && previous.arrangements.startsWith(arrangement, i * (DIGEST_WIDTH + 1));
     }
-    return byToken?.get(token) ?? arrangementOf(article);
-  });
-  const plan = { basis, tokens, arrangements: arrangementList.join(' '), related };
-  if (!usable || previousTokens.length !== n || previousArrangements.length !== n) return { plan, reuse: undefined };
-  // The articles whose pages, and the pages showing them, must be looked at again.
-  const marked = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (arrangementList[i] !== previousArrangements[i]) return { plan, reuse: undefined };
-    if (tokenList[i] !== previousTokens[i] || relatedChanged[i] === 1) marked[i] = 1;
+    if (arranged) return { plan: { basis, tokens, arrangements: previous.arrangements, related }, reuse: reuseOf(previous, marked, recordedPaths) };
   }
+  // Otherwise the arrangement changed (or there is no plan to compare with): every key
+  // is made again, and the arrangements are written out anew, each taken from the last
+  // build's by its token where the token is the same.
+  const byToken = new Map<string, string>();
+  if (previous) {
+    const previousTokens = previous.tokens.split(' ');
+    const previousArrangements = previous.arrangements.split(' ');
+    if (previousTokens.length === previousArrangements.length) previousTokens.forEach((token, i) => byToken.set(token, previousArrangements[i]!));
+  }
+  const arrangements = site.articles.map((article, i) => byToken.get(tokenList[i]!) ?? arrangementOf(article)).join(' ');
+  return { plan: { basis, tokens, arrangements, related }, reuse: undefined };
+}
+
+/** Width of a token or arrangement digest (base64 of SHA-256). */
+const DIGEST_WIDTH = 44;
+
+/** What may be skipped, given the articles `marked` (by index) whose pages, and the pages showing them, must be looked at again. */
+function reuseOf(previous: PagePlan, marked: Uint8Array, recordedPaths: () => Iterable<string>): PlanReuse | undefined {
+  const n = marked.length;
   const isMarked = (article: number) => article < 0 || article >= n || marked[article] === 1;
   const { depStart, deps, groupStart, groupDeps } = previous;
   const groupMarked = new Uint8Array(groupStart.length - 1);
@@ -153,7 +163,7 @@ export function planSite(site: Site, basis: string, previous: PagePlan | undefin
     }
   }
   const paths = [...recordedPaths()];
-  if (depStart.length !== paths.length + 1) return { plan, reuse: undefined };
+  if (depStart.length !== paths.length + 1) return undefined;
   const affected = new Set<string>();
   for (let i = 0; i < paths.length; i++) {
     for (let at = depStart[i]!; at < depStart[i + 1]!; at++) {
@@ -177,7 +187,7 @@ export function planSite(site: Site, basis: string, previous: PagePlan | undefin
     next = at + 1;
     return at;
   };
-  return { plan, reuse: { affected, previous, recordOf } };
+  return { affected, previous, recordOf };
 }
 
 /** Collects each keyed page's dependencies in the order its record is made. */
