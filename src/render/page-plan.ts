@@ -74,17 +74,19 @@ function relatedLine(links: readonly { slug: string }[]): string {
   return line;
 }
 
-/** Whether `line` is relatedLine(links), without making it (slugs hold no space). */
-function sameRelated(line: string | undefined, links: readonly { slug: string }[]): boolean {
-  if (line === undefined) return false;
-  let at = 0;
+/**
+ * Where the line of `text` starting at `at` ends (at a newline or the end of `text`),
+ * if it is relatedLine(links); else -1. Made without the line (slugs hold no space or
+ * newline).
+ */
+function relatedLineEnd(text: string, at: number, links: readonly { slug: string }[]): number {
   for (let i = 0; i < links.length; i++) {
     const slug = links[i]!.slug;
-    if (i > 0 && line.charCodeAt(at++) !== 32) return false;
-    if (!line.startsWith(slug, at)) return false;
+    if (i > 0 && text.charCodeAt(at++) !== 32) return -1;
+    if (!text.startsWith(slug, at)) return -1;
     at += slug.length;
   }
-  return at === line.length;
+  return at === text.length || text.charCodeAt(at) === 10 ? at : -1;
 }
 
 /** What a warm build may skip, and what it carries over for the pages it skips. */
@@ -106,18 +108,29 @@ export function planSite(site: Site, basis: string, previous: PagePlan | undefin
   const tokenList = site.articles.map(articleToken);
   const tokens = tokenList.join(' ');
   const usable = previous !== undefined && previous.basis === basis;
-  // Related lists: compared with the last build's where there is one, and written out
-  // again only when one differs.
-  const previousRelated = usable ? previous.related.split('\n') : [];
+  // Related lists: compared with the last build's in place, line by line, and written
+  // out again only when one differs.
   const relatedChanged = new Uint8Array(n);
-  let anyRelatedChanged = !usable || previousRelated.length !== n;
-  site.articles.forEach((article, i) => {
-    if (!sameRelated(previousRelated[i], relatedSlugs(site, article))) {
-      relatedChanged[i] = 1;
-      anyRelatedChanged = true;
+  let anyRelatedChanged = !usable;
+  if (usable) {
+    const text = previous.related;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const end = at < 0 ? -1 : relatedLineEnd(text, at, relatedSlugs(site, site.articles[i]!));
+      if (end < 0) {
+        relatedChanged[i] = 1;
+        anyRelatedChanged = true;
+        // Past a line that differs, the next one starts after the next newline.
+        const newline = at < 0 ? -1 : text.indexOf('\n', at);
+        at = newline < 0 ? -1 : newline + 1;
+      } else {
+        at = end + 1;
+      }
     }
-  });
-  const related = anyRelatedChanged ? site.articles.map((article, i) => (relatedChanged[i] === 1 ? relatedLine(relatedSlugs(site, article)) : previousRelated[i]!)).join('\n') : previous!.related;
+    // Lines left over: the last build had more articles.
+    if (at >= 0 && at <= text.length && n > 0) anyRelatedChanged = true;
+  }
+  const related = anyRelatedChanged ? site.articles.map((article) => relatedLine(relatedSlugs(site, article))).join('\n') : previous!.related;
   // Tokens and arrangements are digests of one width (base64 SHA-256): where the last
   // build's line up with this one's, they are compared in place, unsplit, and its
   // arrangements stand when those of the articles whose token changed are the same.
