@@ -12,6 +12,7 @@ import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsFileBytes, pageViewsKey, pathRe
 import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import type { RelatedState } from './index/related/reuse.ts';
+import type { Arrangement } from './render/page-plan.ts';
 import { TermMemo } from './index/related/counts.ts';
 import { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
@@ -285,7 +286,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // The page-view table, or the promise of it: a large export is read on a thread of
   // its own while the related links, which do not need it, are computed.
   // (In a box: a promise returned from the stage would be awaited by it.)
-  const views: { table: PageViewTable | undefined | Promise<PageViewTable | undefined> } = await timed('pageviews', async () => {
+  // `key`: what the table was read from (pageViewsKey), when a cache or session asked.
+  const views: { table: PageViewTable | undefined | Promise<PageViewTable | undefined>; key: string | undefined } = await timed('pageviews', async () => {
     const settings = {
       basePath: config.basePath,
       timezone: config.timezone,
@@ -305,7 +307,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
     const keepRead = (read: PageViewsResult) => keep({ key: key ?? '', table: read.table, diagnostics: read.diagnostics });
     const readHere = () => readPageViews(contentDir, { ...settings, resolve: pathResolver(published) });
-    if (found) return { table: await keep(found) };
+    if (found) return { table: await keep(found), key };
     if (options.pageViewsThread ?? (!session && pageViewsFileBytes(contentDir) >= PAGEVIEWS_THREAD_MIN_BYTES)) {
       // The thread's own time is listed once known (this stage lists only starting it).
       const table = readPageViewsOnThread(contentDir, settings, published)
@@ -321,9 +323,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         .then(keepRead);
       // Awaited by the index stage, which reports a failure; handled here in case that stage fails first.
       table.catch(() => {});
-      return { table };
+      return { table, key };
     }
-    return { table: await keepRead(await readHere()) };
+    return { table: await keepRead(await readHere()), key };
   });
 
   const step: StepTimer = (stage, run) => {
@@ -339,6 +341,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Related lists are kept where term counts are: between runs with the cache, or in a session's memory.
   const keepsRelated = keepsTerms || session !== undefined;
   let relatedComputed: number | undefined;
+  let arrangement: Arrangement | undefined;
   const { site, diagnostics: indexDiagnostics, relatedExplanation } = await timed('index', async () => {
     // Parsing is a function of the file's bytes and the settings the cache is keyed by.
     const hashes = keepsRelated ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
@@ -363,7 +366,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       else await cache!.store.saveRelatedState(state);
     }
     relatedComputed = withLinks.links.queried;
-    return finishSite(withLinks, await views.table, config, options.now, step);
+    // The ranking lists are a function of the page views, the build time, the settings
+    // and the articles' arrangement (render/page-plan.ts): an edit that moves no article
+    // takes the last build's (36 ms of a warm build at 4,000 Chinese articles and 200,000
+    // page-view rows).
+    if (cache && writes) {
+      const { arrange } = await import('./render/page-plan.ts');
+      arrangement = arrange(withLinks.articles, cache.store.previous.plan);
+    }
+    const rankingsKey = arrangement && digest(JSON.stringify([config.rankings, config.lists, config.timezone, options.now, views.key ?? null]), arrangement.arrangements);
+    const keptRankings = rankingsKey === undefined ? undefined : cache!.store.rankings(rankingsKey);
+    const finished = finishSite(withLinks, await views.table, config, options.now, step, keptRankings);
+    if (rankingsKey !== undefined && !keptRankings) await cache!.store.saveRankings(rankingsKey, finished.site.rankings);
+    return finished;
   });
   diagnostics.add(indexDiagnostics.map((d) => ({ ...d, file: shown(d.file) })));
   // The names this build slugged, kept when any was new or some went out of use.
@@ -472,7 +487,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const previousPages = cache?.store.previous.pages ?? new Map<string, PageRecord>();
     // A site the cache vouches for (its marker matched) is updated in place.
     const trusted = cache !== undefined && cache.store.previous.marker !== undefined;
-    const planned = cache && inputs !== undefined ? planSite(site, planBasis(templatesKey, settings, site.rankings), trusted ? cache.store.previous.plan : undefined, () => previousPages.keys()) : undefined;
+    const planned = cache && inputs !== undefined ? planSite(site, planBasis(templatesKey, settings, site.rankings), trusted ? cache.store.previous.plan : undefined, () => previousPages.keys(), arrangement) : undefined;
     const planning: Planning | undefined = planned && { recorder: new DependencyRecorder(site, planned.reuse?.previous), reuse: planned.reuse, made: 0, kept: 0 };
     const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined, siteKey });
     const records = new Map<string, PageRecord>();

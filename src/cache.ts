@@ -34,6 +34,8 @@
 //    vectors and lists an edit can have changed.
 // 7. The slugs made of names (tags, authors, sections: slugs.v8), so that a build
 //    whose names are all known needs no pinyin dictionary.
+// 8. The ranking lists (rankings.v8), under the digest of what they are computed from:
+//    an edit that moves no article (render/page-plan.ts, arrange) ranks the same.
 //
 // Safety: the cache is read optimistically and validated. A missing, corrupt or
 // foreign cache file is ignored (a cold build); page records are trusted only while
@@ -50,6 +52,7 @@ import type { PageViewTable } from './index/pageviews.ts';
 import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { RelatedState } from './index/related/reuse.ts';
 import type { PagePlan } from './render/page-plan.ts';
+import type { Rankings } from './index/rankings.ts';
 import type { MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
@@ -62,6 +65,7 @@ const STORE_NAME = /^articles-[0-9a-f]{16}(\.v8(\.delta)?)?$/;
 const PAGE_VIEWS_FILE = 'pageviews.v8';
 const TERMS_FILE = 'terms.v8';
 const RELATED_FILE = 'related.v8';
+const RANKINGS_FILE = 'rankings.v8';
 const SLUGS_FILE = 'slugs.v8';
 const ZONES_FILE = 'zones.v8';
 /** Bump when the cache layout changes. */
@@ -255,6 +259,23 @@ export class BuildCache {
   /** The related links and vectors of the last build (related/reuse.ts), if kept under these settings. */
   relatedState(): RelatedState | undefined {
     return readSerialized<RelatedState>(path.join(this.dir, RELATED_FILE), this.parseKey);
+  }
+
+  /**
+   * The ranking lists kept under `key` (build.ts: everything they are computed from: the
+   * page views read, the build time, the settings and the articles' arrangement), if
+   * those are the ones kept and well formed.
+   */
+  rankings(key: string): Rankings | undefined {
+    const kept = readSerialized<Rankings>(path.join(this.dir, RANKINGS_FILE), digest(this.parseKey, key));
+    const list = (value: unknown) => Array.isArray(value) && value.every((slug) => typeof slug === 'string');
+    const lists = (value: unknown) => value instanceof Map && [...value].every(([category, slugs]) => typeof category === 'string' && list(slugs));
+    return kept && list(kept.mostRead) && list(kept.trending) && list(kept.headlines) && list(kept.latest) && list(kept.recommended)
+      && lists(kept.mostReadByCategory) && lists(kept.recommendedByCategory) && typeof kept.viewsFallback === 'boolean' ? kept : undefined;
+  }
+
+  async saveRankings(key: string, rankings: Rankings): Promise<void> {
+    await writeSerialized(this.dir, path.join(this.dir, RANKINGS_FILE), digest(this.parseKey, key), rankings);
   }
 
   /** Keeps `state`, or drops the kept one when there is none to keep: it would describe an older build. */

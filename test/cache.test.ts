@@ -667,6 +667,48 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(mostRead(await build({ ...options, cache: false }))).toEqual(['v2', 'v1', 'v0']);
   });
 
+  it('keeps the ranking lists while nothing they are computed from changes, and computes them again when anything does', async () => {
+    const views = (counts: number[]) => `path,date,views\n${counts.map((count, i) => `/2026/11/k${i}/,2026-11-26,${count}`).join('\n')}\n`;
+    const files: Record<string, string> = { 'data/pageviews.csv': views([50, 10, 30]) };
+    for (let i = 0; i < 3; i++) files[`k${i}.md`] = md({ title: `排行${i}`, date: `2026-11-0${i + 1}`, category: '银行' }, `正文${i}。`);
+    const contentDir = await writeArchive(files);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const root = path.dirname(contentDir);
+    const cacheDir = path.join(root, 'cache');
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir };
+    const kept = path.join(cacheDir, 'rankings.v8');
+    let cleanBuilds = 0;
+    const sameAsClean = async (now = NOW) => {
+      const clean = path.join(root, `clean-${cleanBuilds++}`);
+      await build({ ...options, now, cache: false, outDir: clean });
+      expect(await treeOf(options.outDir)).toEqual(await treeOf(clean));
+    };
+    const mostRead = async () => [...(await readFile(path.join(options.outDir, 'index.html'), 'utf8')).match(/<ol class="ranked" data-list="most-read">([\s\S]*?)<\/ol>/)![1]!.matchAll(/href="\/2026\/11\/(k\d)\/"/g)].map((m) => m[1]);
+    await build(options);
+    expect(await mostRead()).toEqual(['k0', 'k2', 'k1']);
+    const written = (await stat(kept)).mtimeMs;
+    // A body edit moves no article: the kept lists are used, not written again.
+    await writeFile(path.join(contentDir, 'k2.md'), md({ title: '排行2', date: '2026-11-03', category: '银行' }, '正文2，改了。'));
+    await build(options);
+    expect((await stat(kept)).mtimeMs).toBe(written);
+    await sameAsClean();
+    // A new export, a new date, a new build time: computed again each time.
+    await writeFile(path.join(contentDir, 'data/pageviews.csv'), views([5, 10, 30]));
+    await build(options);
+    expect(await mostRead()).toEqual(['k2', 'k1', 'k0']);
+    await sameAsClean();
+    await writeFile(path.join(contentDir, 'k0.md'), md({ title: '排行0', date: '2026-11-26', category: '银行' }, '正文0。'));
+    await build(options);
+    await sameAsClean();
+    await build({ ...options, now: NOW + 86_400_000 });
+    await sameAsClean(NOW + 86_400_000);
+    // A damaged file is not trusted.
+    await writeFile(kept, 'not a cache file');
+    await writeFile(path.join(contentDir, 'k1.md'), md({ title: '排行1', date: '2026-11-02', category: '银行' }, '正文1，改了。'));
+    await build(options);
+    await sameAsClean();
+  });
+
   it('tells a no-change build by the paths and stats alone, and falls back to reading when any input differs', async () => {
     const { contentDir, options } = await cachedArchive('q', '快速', 3, { 'data/pageviews.csv': 'path,date,views\n/2026/11/q0/,2026-11-26,5\n' });
     await new Promise((resolve) => setTimeout(resolve, 2100));

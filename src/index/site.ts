@@ -154,9 +154,10 @@ export function relateArticles(published: Article[], config: Config, time: StepT
 }
 
 /** The rest: rankings (from the page views) and listings. */
-export function finishSite({ articles, links }: RelatedArticles, views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run()): SiteResult {
+export function finishSite({ articles, links }: RelatedArticles, views: PageViewTable | undefined, config: Config, now: number, time: StepTimer = (_step, run) => run(), keptRankings?: Rankings): SiteResult {
   const bySlug = new Map(articles.map((a) => [a.slug, a]));
-  const rankings = time('rankings', () => computeRankings(articles, views, now, config));
+  // `keptRankings`: the lists a build with the same inputs computed (build.ts decides).
+  const rankings = time('rankings', () => keptRankings ?? computeRankings(articles, views, now, config));
   const listings = time('listings', () => computeListings(articles, (article) => localParts(article.date, config.timezone)));
   return {
     site: { config, now, articles, bySlug, related: links.lists, rankings, listings },

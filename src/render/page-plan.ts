@@ -99,14 +99,56 @@ export interface PlanReuse {
 }
 
 /**
- * The plan of this build's site (its per-article parts; the dependencies are recorded
- * as keys are made) and, when `previous` describes the same arrangement, what may be
- * skipped. `recordedPaths` are the previous page records' paths, in their order.
+ * The articles' tokens and arrangements, in site order. Where the last plan's tokens
+ * line up with these (digests of one width), they are compared in place, unsplit, and
+ * its arrangements stand when those of the articles whose token changed are the same:
+ * `changed` then marks those articles. Otherwise each arrangement is taken from the
+ * last plan by its token where that is the same, else made (an arrangement is a
+ * function of the article alone), and `changed` is undefined.
  */
-export function planSite(site: Site, basis: string, previous: PagePlan | undefined, recordedPaths: () => Iterable<string>): { plan: Pick<PagePlan, 'basis' | 'tokens' | 'arrangements' | 'related'>; reuse: PlanReuse | undefined } {
-  const n = site.articles.length;
-  const tokenList = site.articles.map(articleToken);
+export interface Arrangement {
+  tokenList: string[];
+  tokens: string;
+  arrangements: string;
+  changed: Uint8Array | undefined;
+}
+
+export function arrange(articles: readonly Article[], previous: PagePlan | undefined): Arrangement {
+  const n = articles.length;
+  const tokenList = articles.map(articleToken);
   const tokens = tokenList.join(' ');
+  if (previous && previous.tokens.length === tokens.length && previous.arrangements.length === tokens.length && tokenList.every((token) => token.length === DIGEST_WIDTH)) {
+    const changed = new Uint8Array(n);
+    let arranged = true;
+    for (let i = 0; i < n && arranged; i++) {
+      if (previous.tokens.startsWith(tokenList[i]!, i * (DIGEST_WIDTH + 1))) continue;
+      changed[i] = 1;
+      const arrangement = arrangementOf(articles[i]!);
+      arranged = arrangement.length === DIGEST_WIDTH && previous.arrangements.startsWith(arrangement, i * (DIGEST_WIDTH + 1));
+    }
+    if (arranged) return { tokenList, tokens, arrangements: previous.arrangements, changed };
+  }
+  const byToken = new Map<string, string>();
+  if (previous) {
+    const previousTokens = previous.tokens.split(' ');
+    const previousArrangements = previous.arrangements.split(' ');
+    if (previousTokens.length === previousArrangements.length) previousTokens.forEach((token, i) => byToken.set(token, previousArrangements[i]!));
+  }
+  const arrangements = articles.map((article, i) => byToken.get(tokenList[i]!) ?? arrangementOf(article)).join(' ');
+  return { tokenList, tokens, arrangements, changed: undefined };
+}
+
+/**
+ * The plan of this build's site (its per-article parts; the dependencies are recorded
+ * as keys are made) and, when `previous` describes the same arrangement under the same
+ * basis, what may be skipped. `recordedPaths` are the previous page records' paths, in
+ * their order; `arrangement` is arrange(site.articles, previous), when made already.
+ */
+export function planSite(
+  site: Site, basis: string, previous: PagePlan | undefined, recordedPaths: () => Iterable<string>, arrangement = arrange(site.articles, previous),
+): { plan: Pick<PagePlan, 'basis' | 'tokens' | 'arrangements' | 'related'>; reuse: PlanReuse | undefined } {
+  const n = site.articles.length;
+  const { tokens, arrangements, changed } = arrangement;
   const usable = previous !== undefined && previous.basis === basis;
   // Related lists: compared with the last build's in place, line by line, and written
   // out again only when one differs.
@@ -131,31 +173,12 @@ export function planSite(site: Site, basis: string, previous: PagePlan | undefin
     if (at >= 0 && at <= text.length && n > 0) anyRelatedChanged = true;
   }
   const related = anyRelatedChanged ? site.articles.map((article) => relatedLine(relatedSlugs(site, article))).join('\n') : previous!.related;
-  // Tokens and arrangements are digests of one width (base64 SHA-256): where the last
-  // build's line up with this one's, they are compared in place, unsplit, and its
-  // arrangements stand when those of the articles whose token changed are the same.
-  if (usable && previous.tokens.length === tokens.length && previous.arrangements.length === tokens.length && tokenList.every((token) => token.length === DIGEST_WIDTH)) {
-    const marked = Uint8Array.from(relatedChanged);
-    let arranged = true;
-    for (let i = 0; i < n && arranged; i++) {
-      if (previous.tokens.startsWith(tokenList[i]!, i * (DIGEST_WIDTH + 1))) continue;
-      marked[i] = 1;
-      const arrangement = arrangementOf(site.articles[i]!);
-      arranged = arrangement.length === DIGEST_WIDTH && previous.arrangements.startsWith(arrangement, i * (DIGEST_WIDTH + 1));
-    }
-    if (arranged) return { plan: { basis, tokens, arrangements: previous.arrangements, related }, reuse: reuseOf(previous, marked, recordedPaths) };
-  }
-  // Otherwise the arrangement changed (or there is no plan to compare with): every key
-  // is made again, and the arrangements are written out anew, each taken from the last
-  // build's by its token where the token is the same.
-  const byToken = new Map<string, string>();
-  if (previous) {
-    const previousTokens = previous.tokens.split(' ');
-    const previousArrangements = previous.arrangements.split(' ');
-    if (previousTokens.length === previousArrangements.length) previousTokens.forEach((token, i) => byToken.set(token, previousArrangements[i]!));
-  }
-  const arrangements = site.articles.map((article, i) => byToken.get(tokenList[i]!) ?? arrangementOf(article)).join(' ');
-  return { plan: { basis, tokens, arrangements, related }, reuse: undefined };
+  const plan = { basis, tokens, arrangements, related };
+  if (!usable || changed === undefined) return { plan, reuse: undefined };
+  // The articles whose pages, and the pages showing them, must be looked at again.
+  const marked = Uint8Array.from(changed);
+  for (let i = 0; i < n; i++) if (relatedChanged[i] === 1) marked[i] = 1;
+  return { plan, reuse: reuseOf(previous, marked, recordedPaths) };
 }
 
 /** Width of a token or arrangement digest (base64 of SHA-256). */
