@@ -204,6 +204,8 @@ export function outputPathFor(sitePath: string): string {
 }
 
 export function* aliasPages(context: RenderContext, article: Article): Generator<PageSpec> {
+  // Most articles have no old URL: nothing is made for them (this runs for every article).
+  if (article.aliases.length === 0) return;
   const { config } = context;
   const target = absoluteUrl(config, article.url);
   for (const alias of article.aliases) {

@@ -74,7 +74,7 @@ export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (artic
     const pagePath = keep && outputPathFor(article.url);
     yield pagePath && keep(pagePath) ? { path: pagePath, kept: true } : articlePage(context, article);
     afterArticlePage?.(article);
-    yield* aliasPages(context, article);
+    if (article.aliases.length > 0) yield* aliasPages(context, article);
   }
   yield* paginatedPages(context, { path: '/', title: site.config.title, heading: context.labels.latestArticles, articles: site.articles, aside: asideLists(context, undefined, undefined) });
   yield* listingPages(context);
