@@ -4,10 +4,10 @@ import { cp, readdir, readFile, rm, rename, symlink, writeFile, mkdir } from 'no
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { deserialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { build, createSession } from '../src/build.ts';
-import { BuildCache, type CachedParse } from '../src/cache.ts';
+import { BuildCache, CHECKSUMS, type CachedParse } from '../src/cache.ts';
 import { BUILTIN_TEMPLATES } from '../src/render/template-files.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
@@ -563,6 +563,21 @@ describe('incremental builds', { timeout: 180_000 }, () => {
       await build(options);
       await sameAsClean(label.replace(/ /g, '-'));
     }
+    // A file that still deserializes, with one term id changed (to another term's) under
+    // the checksum of what was written: refused, so every list is computed from counts
+    // made anew.
+    const bytes = await readFile(termsFile);
+    const body = CHECKSUMS ? bytes.subarray(4) : bytes;
+    const stored = deserialize(body) as { value: { ids: Int32Array } };
+    stored.value.ids[0] = stored.value.ids[0]! === 0 ? 1 : 0;
+    const damaged = CHECKSUMS ? Buffer.concat([bytes.subarray(0, 4), serialize(stored)]) : serialize(stored);
+    await writeFile(termsFile, damaged);
+    await writeFile(path.join(contentDir, 't3.md'), `${articleText(rng, 3)}\n利率下行（一个词）\n`);
+    await build(options);
+    // Counted anew from nothing kept, the memo is written again (a memo that was used, with
+    // one article counted anew, would not be).
+    if (CHECKSUMS) expect((await readFile(termsFile)).equals(damaged)).toBe(false);
+    await sameAsClean('a-term-changed');
   });
 
   it('writes the term counts again only when enough of them were counted anew', async () => {
