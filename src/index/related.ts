@@ -97,16 +97,11 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
         plain[d] = d !== explained && !related.hidden && related.pinned.length === 0 ? 1 : 0;
       }
     }
+    // Lists kept from the last build (plain[d] === 2) stay in its arrays: no Link is made for them.
     const links: Link[][] = new Array(n);
     let queried = 0;
     if (need) {
-      const { linkStart, linkDoc, linkScore } = options.previous!;
-      for (let d = 0; d < n; d++) {
-        if (plain[d] === 0 || need[d] === 1) continue;
-        links[d] = [];
-        for (let i = linkStart[d]!; i < linkStart[d + 1]!; i++) links[d]!.push({ doc: linkDoc[i]!, score: linkScore[i]!, base: NaN, timeFactor: NaN, pinned: false });
-        plain[d] = 2;
-      }
+      for (let d = 0; d < n; d++) if (plain[d] !== 0 && need[d] === 0) plain[d] = 2;
     }
     // Without a helper, plain docs are queried here like the others.
     const pooled = helper ? 1 : -1;
@@ -127,11 +122,21 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
       }
     }
     const lists = new Map<string, RelatedLink[]>();
-    for (let d = 0; d < n; d++) lists.set(model.docs[d]!.slug, links[d]!.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned })));
+    for (let d = 0; d < n; d++) {
+      let list: RelatedLink[];
+      if (plain[d] === 2) {
+        const { linkStart, linkDoc, linkScore } = options.previous!;
+        list = [];
+        for (let i = linkStart[d]!; i < linkStart[d + 1]!; i++) list.push({ slug: model.docs[linkDoc[i]!]!.slug, score: linkScore[i]!, pinned: false });
+      } else {
+        list = links[d]!.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned }));
+      }
+      lists.set(model.docs[d]!.slug, list);
+    }
     for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     const extras = model.extras;
     const state = extras && options.versionOf
-      ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, options.limit, links.map((list, d) => (plain[d] !== 0 ? list : undefined)))
+      ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, options.limit, links, plain, options.previous)
       : undefined;
     return { lists, diagnostics, explanation, state, queried };
   } finally {

@@ -303,19 +303,30 @@ function sameVector(model: RelatedModel, previous: RelatedState, reuse: Reuse, d
 export function draftState(
   model: RelatedModel, counts: MemoCounts, labels: LabelSets, lengthReference: [number, number],
   versionOf: (sourcePath: string) => string | undefined, basis: string, listLimit: number,
-  links: readonly ({ doc: number; score: number }[] | undefined)[],
+  links: readonly ({ doc: number; score: number }[] | undefined)[], plain: Uint8Array, previous: RelatedState | undefined,
 ): RelatedStateDraft {
+  // plain[d]: 0 a list the next build must compute (pins, hidden, explained), 1 one
+  // computed now (links[d]), 2 one kept from `previous` (its arrays, no Link made).
   const n = model.docs.length;
   const linkStart = new Int32Array(n + 1);
-  for (let d = 0; d < n; d++) linkStart[d + 1] = linkStart[d]! + (links[d]?.length ?? 0);
+  const kept = (d: number) => plain[d] === 2;
+  for (let d = 0; d < n; d++) linkStart[d + 1] = linkStart[d]! + (kept(d) ? previous!.linkStart[d + 1]! - previous!.linkStart[d]! : plain[d] === 0 ? 0 : links[d]!.length);
   const linkDoc = new Int32Array(linkStart[n]!);
   const linkScore = new Float64Array(linkStart[n]!);
-  const listKept = Uint8Array.from(links, (list) => (list ? 1 : 0));
+  const listKept = Uint8Array.from(plain, (kind) => (kind === 0 ? 0 : 1));
   for (let d = 0; d < n; d++) {
-    (links[d] ?? []).forEach((link, i) => {
-      linkDoc[linkStart[d]! + i] = link.doc;
-      linkScore[linkStart[d]! + i] = link.score;
-    });
+    let at = linkStart[d]!;
+    if (kept(d)) {
+      for (let i = previous!.linkStart[d]!; i < previous!.linkStart[d + 1]!; i++, at++) {
+        linkDoc[at] = previous!.linkDoc[i]!;
+        linkScore[at] = previous!.linkScore[i]!;
+      }
+    } else if (plain[d] !== 0) {
+      for (const link of links[d]!) {
+        linkDoc[at] = link.doc;
+        linkScore[at++] = link.score;
+      }
+    }
   }
   return {
     generation: counts.generation,
