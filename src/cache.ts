@@ -55,7 +55,7 @@ import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
 import type { RelatedState } from './index/related/reuse.ts';
 import type { PagePlan } from './render/page-plan.ts';
 import type { Rankings } from './index/rankings.ts';
-import type { MadePage, PageSpec } from './types.ts';
+import type { Article, MadePage, PageSpec } from './types.ts';
 import type { Diagnostic } from './errors.ts';
 import { SITE_MARKER } from './write.ts';
 import { withTokens } from './render/shared-view.ts';
@@ -71,7 +71,7 @@ const RANKINGS_FILE = 'rankings.v8';
 const SLUGS_FILE = 'slugs.v8';
 const ZONES_FILE = 'zones.v8';
 /** Bump when the cache layout changes. */
-const FORMAT = 11;
+const FORMAT = 12;
 
 export interface CachedParse {
   hash: string;
@@ -541,45 +541,50 @@ function writeArticles(dir: string, file: string, key: string, articles: Map<str
   }
 }
 
-// A bucket as it is serialized: its entries' fields in columns, and one empty array
-// for all the empty lists of its articles (no tags, no aliases, no diagnostics...),
-// which V8's serializer writes once and the reader gets back as one object. Reading
-// the standard 4,000 back made ~48,000 objects, 28,000 of them empty arrays.
+// A bucket as it is serialized: its entries' fields in columns (each entry and parse
+// result is made again as it is read: a literal of known shape costs less than a
+// deserialized object), with one empty array for all the empty lists of its articles
+// (no tags, no aliases, no diagnostics...) and one related-link setting for all the
+// articles that leave it as it is: V8's serializer writes a repeated object once and
+// the reader gets back one object. Reading the standard 4,000 back made ~48,000
+// objects, 28,000 of them empty arrays; now ~8,000.
 interface PackedBucket {
   paths: string[];
   hashes: string[];
   displayPaths: string[];
-  results: ParseResult[];
+  articles: (Article | undefined)[];
+  diagnostics: Diagnostic[][];
 }
+
+/** An article's related-link setting when its frontmatter says nothing of them, as parsing makes it. */
+const isDefaultRelated = (related: Article['related']) => {
+  const keys = Object.keys(related);
+  return keys.length === 3 && keys[0] === 'pinned' && keys[1] === 'hidden' && keys[2] === 'line' && related.pinned.length === 0 && related.hidden === false && related.line === undefined;
+};
 
 function packBucket(entries: [string, CachedParse][]): PackedBucket {
   const empty: never[] = [];
   const share = <T>(list: T[]): T[] => (list.length === 0 ? empty : list);
+  const defaultRelated: Article['related'] = { pinned: empty, hidden: false, line: undefined };
   return {
     paths: entries.map(([sourcePath]) => sourcePath),
     hashes: entries.map(([, entry]) => entry.hash),
     displayPaths: entries.map(([, entry]) => entry.displayPath),
     // Copies: the parsed articles themselves are left as they are.
-    results: entries.map(([, { result }]): ParseResult => {
-      const article = result.article;
-      return {
-        ...result,
-        diagnostics: share(result.diagnostics),
-        article: article && {
-          ...article,
-          tags: share(article.tags), authors: share(article.authors), tickers: share(article.tickers), aliases: share(article.aliases), headings: share(article.headings),
-          related: { ...article.related, pinned: share(article.related.pinned) },
-        },
-      };
+    articles: entries.map(([, { result: { article } }]) => article && {
+      ...article,
+      tags: share(article.tags), authors: share(article.authors), tickers: share(article.tickers), aliases: share(article.aliases), headings: share(article.headings),
+      related: isDefaultRelated(article.related) ? defaultRelated : { ...article.related, pinned: share(article.related.pinned) },
     }),
+    diagnostics: entries.map(([, { result }]) => share(result.diagnostics)),
   };
 }
 
 function unpackBucket(frame: unknown): [string, CachedParse][] {
-  const { paths, hashes, displayPaths, results } = frame as PackedBucket;
-  if (!Array.isArray(paths) || !Array.isArray(hashes) || !Array.isArray(displayPaths) || !Array.isArray(results)
-    || hashes.length !== paths.length || displayPaths.length !== paths.length || results.length !== paths.length) throw new Error('damaged bucket');
-  return paths.map((sourcePath, i) => [sourcePath, { hash: hashes[i]!, displayPath: displayPaths[i]!, result: results[i]! }]);
+  const { paths, hashes, displayPaths, articles, diagnostics } = frame as PackedBucket;
+  if (!Array.isArray(paths) || !Array.isArray(hashes) || !Array.isArray(displayPaths) || !Array.isArray(articles) || !Array.isArray(diagnostics)
+    || hashes.length !== paths.length || displayPaths.length !== paths.length || articles.length !== paths.length || diagnostics.length !== paths.length) throw new Error('damaged bucket');
+  return paths.map((sourcePath, i) => [sourcePath, { hash: hashes[i]!, displayPath: displayPaths[i]!, result: { article: articles[i], diagnostics: diagnostics[i]! } }]);
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
