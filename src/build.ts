@@ -2,8 +2,7 @@
 //   config -> load -> parse -> check -> page views -> index -> render + write
 // Each stage is timed. Content problems are collected across all stages that can
 // still run, then reported together; nothing is written when there is an error.
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
@@ -628,14 +627,16 @@ function duplicatePageDiagnostic(pagePath: string, articles: readonly Article[],
  */
 async function loadAssets(templatesDir: string, config: Config, contentDir: string): Promise<Assets> {
   const files = new Map<string, Buffer>();
-  const copy = async (dir: string, prefix: string) => {
+  // Synchronous reads: the build waits for them anyway, and each awaited call waited
+  // for a round trip through libuv's threads.
+  const copy = (dir: string, prefix: string) => {
     if (!existsSync(dir)) return;
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
     const names = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
-    for (const name of names.sort()) files.set(`${prefix}${name}`, await readFile(path.join(dir, name)));
+    for (const name of names.sort()) files.set(`${prefix}${name}`, readFileSync(path.join(dir, name)));
   };
-  await copy(path.join(templatesDir, 'assets'), '/assets/');
-  await copy(path.join(contentDir, 'static'), '/');
+  copy(path.join(templatesDir, 'assets'), '/assets/');
+  copy(path.join(contentDir, 'static'), '/');
   const css = files.get('/assets/style.css');
   const version = css ? createHash('sha256').update(css).digest('hex').slice(0, 10) : '0';
   return { files, cssHref: `${config.basePath}assets/style.css?v=${version}` };

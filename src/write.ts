@@ -2,7 +2,7 @@
 // swap. A failed or interrupted build never leaves a half-written site: the previous
 // one stays in place until the new one is whole. Nothing is written outside the
 // output folder, whatever a page path says.
-import { copyFile, cp, link, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -152,11 +152,12 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   const finalDir = path.resolve(outDir);
   const parent = path.dirname(finalDir);
   const base = path.basename(finalDir);
-  await mkdir(parent, { recursive: true });
+  // Synchronous calls: awaited one by one, each waited for a round trip through libuv's threads.
+  mkdirSync(parent, { recursive: true });
   await removeLeftovers(parent, base);
   const stagingDir = path.join(parent, `.${base}.tmp-${process.pid}`);
-  await rm(stagingDir, { recursive: true, force: true });
-  await mkdir(stagingDir, { recursive: true });
+  rmSync(stagingDir, { recursive: true, force: true });
+  mkdirSync(stagingDir, { recursive: true });
 
   /** A page path as the writer keys it: relative, normalized, '/'-separated. */
   const keyOf = (pagePath: string) => (CANONICAL_PAGE_PATH.test(pagePath) ? pagePath : path.relative(stagingDir, resolveInside(stagingDir, pagePath)).split(path.sep).join('/'));
@@ -603,7 +604,7 @@ class BoundedJobs {
 /** A build killed mid-way leaves its staging folder behind; the next build clears it. */
 async function removeLeftovers(parent: string, base: string): Promise<void> {
   const prefixes = [`.${base}.tmp-`, `.${base}.old-`];
-  for (const entry of await readdir(parent)) {
+  for (const entry of readdirSync(parent)) {
     if (prefixes.some((prefix) => entry.startsWith(prefix))) {
       const pid = Number(entry.slice(entry.lastIndexOf('-') + 1));
       if (pid !== process.pid && !isRunning(pid)) await rm(path.join(parent, entry), { recursive: true, force: true });
