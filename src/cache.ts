@@ -693,7 +693,10 @@ function readStore(file: string, expectedKey: string, withOverlay: boolean): { a
 
 export function digest(...parts: (string | Buffer)[]): string {
   const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
+  // Strings are joined first, the same bytes in one update: the sources' digest has a
+  // part per file (8,000 updates at 4,000 files, ~3 ms).
+  if (parts.length > 0 && parts.every((part) => typeof part === 'string')) hash.update(`${parts.join('\0')}\0`);
+  else for (const part of parts) hash.update(part).update('\0');
   return hash.digest('hex');
 }
 

@@ -208,13 +208,17 @@ export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile
     } else if (entry.hash !== hash) {
       return undefined;
     } else {
-      stats.set([entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino], 4 * i);
+      stats[4 * i] = entry.size;
+      stats[4 * i + 1] = entry.mtimeMs;
+      stats[4 * i + 2] = entry.ctimeMs;
+      stats[4 * i + 3] = entry.ino;
     }
   }
   const paths = sources.map((source) => source.path);
   if (paths.some((file) => file.includes('\n'))) return undefined;
   const listed = new Set(paths);
-  const others = new Map([...known].filter(([file]) => !listed.has(file)));
+  const others = new Map<string, KnownFile>();
+  for (const [file, entry] of known) if (!listed.has(file)) others.set(file, entry);
   return { contentDir, paths: paths.join('\n'), stats, unsure, digest, otherInputs, others };
 }
 
