@@ -180,6 +180,8 @@ export interface SourcesCheck {
   paths: string;
   /** Per file: size, mtimeMs, ctimeMs, ino, as recorded (KnownFile); NaN for a file in `unsure`. */
   stats: Float64Array;
+  /** Per file: its content hash as recorded (KnownFile), '' for a file in `unsure`; joined by newlines. */
+  hashes: string;
   /**
    * Content hashes of the few files whose stat was too new to trust (just edited: the
    * build right after an edit finds it so): read and hashed again by each check.
@@ -196,6 +198,7 @@ export interface SourcesCheck {
 /** The check for `sources` as just loaded, when every one of them is known by a trusted stat; else undefined. */
 export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string, otherInputs: string): SourcesCheck | undefined {
   const stats = new Float64Array(4 * sources.length);
+  const hashes: string[] = [];
   const unsure = new Map<string, string>();
   for (let i = 0; i < sources.length; i++) {
     const { path: file, hash } = sources[i]!;
@@ -205,9 +208,11 @@ export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile
       if (unsure.size >= MAX_UNSURE_FILES) return undefined;
       unsure.set(file, hash);
       stats.fill(NaN, 4 * i, 4 * i + 4);
-    } else if (entry.hash !== hash) {
+      hashes.push('');
+    } else if (entry.hash !== hash || entry.hash.includes('\n')) {
       return undefined;
     } else {
+      hashes.push(entry.hash);
       stats[4 * i] = entry.size;
       stats[4 * i + 1] = entry.mtimeMs;
       stats[4 * i + 2] = entry.ctimeMs;
@@ -219,7 +224,27 @@ export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile
   const listed = new Set(paths);
   const others = new Map<string, KnownFile>();
   for (const [file, entry] of known) if (!listed.has(file)) others.set(file, entry);
-  return { contentDir, paths: paths.join('\n'), stats, unsure, digest, otherInputs, others };
+  return { contentDir, paths: paths.join('\n'), stats, hashes: hashes.join('\n'), unsure, digest, otherInputs, others };
+}
+
+/**
+ * What `check` says the build that made it knew of each file (the Map sourcesCheckFor was
+ * made from, less the files it was unsure of): the cache keeps the check alone, and a
+ * Map of a record per file is made from its columns only when a build needs it.
+ * Undefined when the check is not whole.
+ */
+export function knownFromCheck(check: SourcesCheck): Map<string, KnownFile> | undefined {
+  const paths = check.paths === '' ? [] : check.paths.split('\n');
+  const hashes = paths.length === 0 ? [] : String(check.hashes).split('\n');
+  if (!(check.stats instanceof Float64Array) || check.stats.length !== 4 * paths.length || hashes.length !== paths.length || !(check.others instanceof Map)) return undefined;
+  const known = new Map<string, KnownFile>();
+  const { stats } = check;
+  for (let i = 0; i < paths.length; i++) {
+    if (Number.isNaN(stats[4 * i])) continue;
+    known.set(paths[i]!, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]!, hash: hashes[i]! });
+  }
+  for (const [file, entry] of check.others) known.set(file, entry);
+  return known;
 }
 
 /** Files a check may have to read and hash each time; more, and no check is kept. */

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.ts';
-import { displayPathFrom, loadSources, sourcesCheckFor, sourcesUnchanged, statAll, type KnownFile, type SourcesWalk } from '../src/load.ts';
+import { displayPathFrom, knownFromCheck, loadSources, sourcesCheckFor, sourcesUnchanged, statAll, type KnownFile, type SourcesWalk } from '../src/load.ts';
 import { BuildCache } from '../src/cache.ts';
 import { md, NOW, writeArchive } from './helpers.ts';
 
@@ -93,6 +93,34 @@ describe('loading sources', { timeout: 30_000 }, () => {
       expect(sources.map((s) => s.absolutePath), spelling).toEqual(sources.map((s) => path.join(spelling, s.path)));
       expect(sources.map((s) => s.path)).toEqual(['2026/11/b c.md', 'a.md']);
     }
+  });
+
+  it('keeps what it knew of each file in the quick check: the record made back from it is the one it was made from', async () => {
+    const contentDir = await writeArchive({ 'a.md': md({ title: '甲', date: '2026-11-01' }), 'sub/b.md': md({ title: '乙', date: '2026-11-02' }), 'c.md': md({ title: '丙', date: '2026-11-03' }), 'data/pageviews.csv': 'path,date,views\n' });
+    for (const name of ['a.md', 'sub/b.md']) await utimes(path.join(contentDir, name), LONG_AGO, LONG_AGO);
+    await sleep(PAST_RACY_WINDOW_MS);
+    // c.md is edited now: too new to trust, so unknown, and the check is unsure of it.
+    await writeFile(path.join(contentDir, 'c.md'), md({ title: '丁', date: '2026-11-03' }));
+    const known = new Map<string, KnownFile>();
+    const sources = await loadSources(contentDir, known);
+    known.set('data/pageviews.csv', { size: 17, mtimeMs: 1, ctimeMs: 2, ino: 3, hash: 'f'.repeat(64) });
+    expect([...known.keys()].sort()).toEqual(['a.md', 'data/pageviews.csv', 'sub/b.md']);
+    const check = sourcesCheckFor(contentDir, sources, known, 'digest', 'inputs')!;
+    expect(check.unsure.has('c.md')).toBe(true);
+    expect(knownFromCheck(check)).toEqual(known);
+    // A check that is not whole gives no record.
+    expect(knownFromCheck({ ...check, hashes: 'one' })).toBeUndefined();
+    expect(knownFromCheck({ ...check, stats: check.stats.subarray(4) })).toBeUndefined();
+    // And a build with the cache, whose record is kept this way, reads again only the
+    // file whose stat changed and the one the record is unsure of (c.md: a build that
+    // finds nothing changed reads it again each time rather than rewrite the record).
+    const root = path.dirname(contentDir);
+    const options = { contentDir, outDir: path.join(root, 'dist'), now: NOW, search: false, cache: true, cacheDir: path.join(root, 'cache') };
+    expect((await build(options)).filesRead).toBe(3);
+    await writeFile(path.join(contentDir, 'a.md'), md({ title: '甲改', date: '2026-11-01' }));
+    const edited = await build(options);
+    expect(edited.filesRead).toBe(2);
+    expect(edited.filesParsed).toBe(1);
   });
 
   it('takes the walk of a quick check that failed: the files, stats and reads of walking anew', async () => {
