@@ -419,7 +419,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     import('./render/templates.ts'), import('./render/pages.ts'), import('./render/feeds.ts'), import('./search.ts'), import('./render/page-plan.ts'),
   ]);
   const renderer = createRenderer(templatesDir);
-  const assets = await loadAssets(templatesDir, config, contentDir);
+  const assets = loadAssets(templatesDir, config, contentDir);
   const estimatedPages = published.length + Math.ceil(published.length / config.pageSize) + 2;
   // A one-shot build lets each article's body go once its page is handled, unless a
   // feed carries it: at 100,000 Chinese articles the bodies are ~350 MB of the heap,
@@ -440,20 +440,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
    * one recorded with `before`, the recorded fingerprint stands for it and the page's
    * data is never made.
    */
-  const checkPagePlan = process.env.BROADSHEET_CHECK_PAGE_PLAN === '1';
   const identify = (page: PageSpec | MadePage | Page, before: { fingerprint: string; key?: string | undefined } | undefined, planning?: Planning) => {
-    const keyed = 'dependencyKey' in page && page.dependencyKey ? page.dependencyKey : undefined;
-    // Nothing this page's key was made from changed: it is the last build's key. The tests
-    // that compare incremental builds with clean ones set BROADSHEET_CHECK_PAGE_PLAN=1:
-    // each key kept is then made anyway and must be the same.
-    if (keyed && before?.key !== undefined && planning?.reuse && !planning.reuse.affected.has(page.path)) {
-      if (checkPagePlan && keyed(templatesKey) !== before.key) throw new Error(`the page plan kept a stale key for ${page.path}`);
-      planning.kept++;
-      return { key: before.key, fingerprint: before.fingerprint, carried: { plan: planning.reuse.previous, record: planning.reuse.recordOf(page.path) } };
+    const key = 'dependencyKey' in page && page.dependencyKey ? page.dependencyKey(templatesKey, planning?.recorder) : undefined;
+    if (planning && key !== undefined) {
+      // A key the plan would have kept (it comes here only when the plan is checked:
+      // BROADSHEET_CHECK_PAGE_PLAN=1, as the tests comparing incremental builds with
+      // clean ones set) must be the last build's.
+      const keptByPlan = before?.key !== undefined && planning.reuse !== undefined && !planning.reuse.affected.has(page.path);
+      if (keptByPlan && key !== before.key) throw new Error(`the page plan kept a stale key for ${page.path}`);
+      if (keptByPlan) planning.kept++;
+      else planning.made++;
     }
-    const key = keyed ? keyed(templatesKey, planning?.recorder) : undefined;
-    if (planning && keyed) planning.made++;
-    return { key, fingerprint: key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page), carried: undefined };
+    return { key, fingerprint: key !== undefined && before?.key === key ? before.fingerprint : fingerprintOf(page) };
   };
   const contentOf = async (page: PageSpec | MadePage | Page) => ('template' in page ? renderer.render(page.template, page.data) : 'make' in page ? await page.make() : page.content);
 
@@ -496,6 +494,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     try {
       // Keyed pages the plan vouches for come as KeptPage, never made. (Checking the
       // plan, they are made and their keys compared in identify instead.)
+      const checkPagePlan = process.env.BROADSHEET_CHECK_PAGE_PLAN === '1';
       const reuse = planning?.reuse;
       const keep = reuse && !checkPagePlan ? (pagePath: string) => !reuse.affected.has(pagePath) && previousPages.get(pagePath)?.key !== undefined : undefined;
       // Pages made of the arrangement alone (sitemaps) are kept whenever it is the last build's.
@@ -511,8 +510,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       };
       const madePage = async (page: PageSpec | MadePage | Page) => {
         const before = previousPages.get(page.path);
-        const { key, fingerprint, carried } = cache ? identify(page, before, planning) : { key: undefined, fingerprint: '', carried: undefined };
-        planning?.recorder.endPage(carried);
+        const { key, fingerprint } = cache ? identify(page, before, planning) : { key: undefined, fingerprint: '' };
+        planning?.recorder.endPage();
         if (cache && before?.fingerprint === fingerprint) {
           const linking = writer.reuse(page.path, before.size);
           if (linking) await linking;
@@ -625,7 +624,7 @@ function duplicatePageDiagnostic(pagePath: string, articles: readonly Article[],
  * under content/static/ (images, PDFs: served at the root, /static/images/x.jpg at
  * /images/x.jpg), copied as they are, subfolders included.
  */
-async function loadAssets(templatesDir: string, config: Config, contentDir: string): Promise<Assets> {
+function loadAssets(templatesDir: string, config: Config, contentDir: string): Assets {
   const files = new Map<string, Buffer>();
   // Synchronous reads: the build waits for them anyway, and each awaited call waited
   // for a round trip through libuv's threads.

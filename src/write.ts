@@ -197,6 +197,11 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
     await mkdir(dir, { recursive: true });
     createdDirs.add(dir);
   };
+  const ensureDirSync = (dir: string) => {
+    if (createdDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    createdDirs.add(dir);
+  };
 
   /** Claims a page path for the new site: its normalized key. */
   const claim = (pagePath: string, size: number) => {
@@ -262,26 +267,21 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
       await jobs.add(() => rm(path.join(finalDir, key), { force: true }));
     }
     await jobs.drain();
-    const moveIn = (key: string) => {
+    const few = staged.length <= PAGES_WRITTEN_IN_PLACE;
+    for (const key of staged) {
       const target = path.join(finalDir, key);
-      return { target, from: path.join(stagingDir, key) };
-    };
-    if (staged.length <= PAGES_WRITTEN_IN_PLACE) {
-      for (const key of staged) {
-        const { target, from } = moveIn(key);
-        mkdirSync(path.dirname(target), { recursive: true });
+      const from = path.join(stagingDir, key);
+      if (few) {
+        ensureDirSync(path.dirname(target));
         renameSync(from, target);
-      }
-    } else {
-      for (const key of staged) {
-        const { target, from } = moveIn(key);
+      } else {
         await jobs.add(async () => {
           await ensureDir(path.dirname(target));
           await rename(from, target);
         });
       }
-      await jobs.drain();
     }
+    await jobs.drain();
     await removeEmptyFolders(finalDir, emptied);
     if (previousFolder && !previousFolder.keep) await rm(path.join(finalDir, previousFolder.path), { recursive: true, force: true });
     writeFileSync(`${markerFile}.tmp-${process.pid}`, markerText());
@@ -309,11 +309,7 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
         // The first few pages are written here and now: a warm build writes only a
         // handful, and its commit waited for their round trips through libuv's threads
         // (0.5-6 ms for one page) where writing them took ~0.1 ms.
-        const dir = path.dirname(target);
-        if (!createdDirs.has(dir)) {
-          mkdirSync(dir, { recursive: true });
-          createdDirs.add(dir);
-        }
+        ensureDirSync(path.dirname(target));
         writeFileSync(target, page.content);
       } else {
         await jobs.add(async () => {

@@ -141,13 +141,16 @@ export function readPageViewsOnThread(contentDir: string, settings: PageViewsThr
  */
 export async function pageViewsKey(contentDir: string, articles: readonly Pick<Article, 'slug' | 'url' | 'aliases'>[], options: Pick<PageViewsOptions, 'basePath' | 'timezone' | 'since'>, known?: Map<string, KnownFile>): Promise<string> {
   const hash = createHash('sha256');
-  const digests = [];
-  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) digests.push(await dataFileDigest(contentDir, file, known));
-  digests.forEach((digest, i) => hash.update(`${[PAGEVIEWS_CSV, PAGEVIEWS_JSON][i]}\0${digest}\n`));
+  let anyExport = false;
+  for (const file of [PAGEVIEWS_CSV, PAGEVIEWS_JSON]) {
+    const digest = await dataFileDigest(contentDir, file, known);
+    anyExport ||= digest !== 'none';
+    hash.update(`${file}\0${digest}\n`);
+  }
   const firstDay = options.since === undefined ? '-' : localDayNumber(options.since, options.timezone);
   hash.update(`${options.basePath}\0${options.timezone}\0${firstDay}\n`);
   // With no export there is no table, whatever the articles' paths are.
-  if (digests.some((digest) => digest !== 'none')) {
+  if (anyExport) {
     const paths: string[] = [];
     for (const article of articles) paths.push(`${article.slug}\0${article.url}\0${article.aliases.join('\0')}\n`);
     hash.update(paths.join(''));

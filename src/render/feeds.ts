@@ -35,7 +35,7 @@ export async function* syndicationPages(site: Site, keepArranged?: (pagePath: st
     if (entries.length !== count) throw new Error(`sitemap entries: ${entries.length}, counted ${count}`);
     return entries;
   };
-  yield* sitemapPages(site.config.baseUrl, { count, entries: made }, SITEMAP_MAX_URLS, keepArranged);
+  yield* sitemapPages(site.config.baseUrl, count, made, SITEMAP_MAX_URLS, keepArranged);
   const news = newsSitemap(site);
   if (news) yield news;
   yield { path: 'robots.txt', content: robotsTxt(site, news !== undefined) };
@@ -131,35 +131,29 @@ function sitemapEntries(site: Site): SitemapEntry[] {
  * (the protocol allows 50,000). Pure apart from the streams the library uses.
  */
 export async function* sitemapPages(
-  baseUrl: string, listed: readonly SitemapEntry[] | { count: number; entries: () => readonly SitemapEntry[] }, maxUrls = SITEMAP_MAX_URLS, keep?: (pagePath: string) => boolean,
+  baseUrl: string, count: number, entries: () => readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS, keep?: (pagePath: string) => boolean,
 ): AsyncGenerator<Page | MadePage | KeptPage> {
-  const { count, entries } = Array.isArray(listed) ? { count: listed.length, entries: () => listed } : (listed as { count: number; entries: () => readonly SitemapEntry[] });
   const childUrls: string[] = [];
   for (let start = 0, n = 1; start < count || n === 1; start += maxUrls, n++) {
     const childPath = `sitemaps/sitemap-${n}.xml`;
     childUrls.push(new URL(childPath, baseUrl).href);
-    if (keep?.(childPath)) {
-      yield { path: childPath, kept: true };
-      if (start + maxUrls >= count) break;
-      continue;
-    }
-    const chunk = entries().slice(start, start + maxUrls);
-    yield {
-      path: childPath,
-      // A digest: a child sitemap is made of up to 50,000 URLs.
-      inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
-      make: () => streamedXml(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose), ({ SitemapStream }) => new SitemapStream({ hostname: baseUrl })),
-    };
+    yield keep?.(childPath) ? { path: childPath, kept: true } : childSitemap(baseUrl, childPath, entries().slice(start, start + maxUrls));
     if (start + maxUrls >= count) break;
   }
-  if (keep?.('sitemap.xml')) {
-    yield { path: 'sitemap.xml', kept: true };
-    return;
-  }
-  yield {
+  yield keep?.('sitemap.xml') ? { path: 'sitemap.xml', kept: true } : {
     path: 'sitemap.xml',
     inputsDigest: jsonDigest(JSON.stringify(childUrls)),
     make: () => streamedXml(childUrls.map((url) => ({ url })), ({ SitemapIndexStream }) => new SitemapIndexStream()),
+  };
+}
+
+/** One child sitemap of `chunk`'s URLs. */
+function childSitemap(baseUrl: string, childPath: string, chunk: readonly SitemapEntry[]): MadePage {
+  return {
+    path: childPath,
+    // A digest: a child sitemap is made of up to 50,000 URLs.
+    inputsDigest: jsonDigest(JSON.stringify([baseUrl, chunk])),
+    make: () => streamedXml(chunk.map((e) => ({ url: e.url, ...(e.lastmod ? { lastmod: e.lastmod } : {}) }) as SitemapItemLoose), ({ SitemapStream }) => new SitemapStream({ hostname: baseUrl })),
   };
 }
 

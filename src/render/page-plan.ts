@@ -20,6 +20,7 @@
 import type { Rankings } from '../index/rankings.ts';
 import type { Site } from '../index/site.ts';
 import type { Article, ShownArticles } from '../types.ts';
+import { Growable } from '../index/related/buffers.ts';
 import { jsonDigest } from './shared-view.ts';
 import { articleToken } from './view.ts';
 
@@ -107,7 +108,6 @@ export interface PlanReuse {
  * function of the article alone), and `changed` is undefined.
  */
 export interface Arrangement {
-  tokenList: string[];
   tokens: string;
   arrangements: string;
   changed: Uint8Array | undefined;
@@ -126,7 +126,7 @@ export function arrange(articles: readonly Article[], previous: PagePlan | undef
       const arrangement = arrangementOf(articles[i]!);
       arranged = arrangement.length === DIGEST_WIDTH && previous.arrangements.startsWith(arrangement, i * (DIGEST_WIDTH + 1));
     }
-    if (arranged) return { tokenList, tokens, arrangements: previous.arrangements, changed };
+    if (arranged) return { tokens, arrangements: previous.arrangements, changed };
   }
   const byToken = new Map<string, string>();
   if (previous) {
@@ -135,7 +135,7 @@ export function arrange(articles: readonly Article[], previous: PagePlan | undef
     if (previousTokens.length === previousArrangements.length) previousTokens.forEach((token, i) => byToken.set(token, previousArrangements[i]!));
   }
   const arrangements = articles.map((article, i) => byToken.get(tokenList[i]!) ?? arrangementOf(article)).join(' ');
-  return { tokenList, tokens, arrangements, changed: undefined };
+  return { tokens, arrangements, changed: undefined };
 }
 
 /**
@@ -169,8 +169,8 @@ export function planSite(
         at = end + 1;
       }
     }
-    // Lines left over: the last build had more articles.
-    if (at >= 0 && at <= text.length && n > 0) anyRelatedChanged = true;
+    // Every line of the text taken, and no more (no articles: no text at all).
+    if (n === 0 ? text !== '' : at !== text.length + 1) anyRelatedChanged = true;
   }
   const related = anyRelatedChanged ? site.articles.map((article) => relatedLine(relatedSlugs(site, article))).join('\n') : previous!.related;
   const plan = { basis, tokens, arrangements, related };
@@ -230,12 +230,14 @@ function reuseOf(previous: PagePlan, marked: Uint8Array, recordedPaths: () => It
 export class DependencyRecorder implements ShownArticles {
   private readonly indexOf: Map<Article, number>;
   private readonly starts: number[] = [0];
-  private deps = new Growing();
+  private readonly deps = new Growable(Int32Array);
+  private depCount = 0;
   /** This build's groups by identity, and by what they hold (the last build's first, when keys are kept from it: its numbers stay). */
   private readonly groupIds = new WeakMap<object, number>();
   private readonly groupByContent = new Map<string, number>();
   private readonly groupStarts: number[] = [0];
-  private readonly groupDeps = new Growing();
+  private readonly groupDeps = new Growable(Int32Array);
+  private groupDepCount = 0;
 
   constructor(site: Site, keptFrom?: PagePlan) {
     this.indexOf = new Map(site.articles.map((article, i) => [article, i]));
@@ -246,7 +248,7 @@ export class DependencyRecorder implements ShownArticles {
   }
 
   readonly article = (article: Article): string => {
-    this.deps.push(this.indexOf.get(article) ?? -1);
+    this.deps.set(this.depCount++, this.indexOf.get(article) ?? -1);
     return articleToken(article);
   };
 
@@ -257,46 +259,30 @@ export class DependencyRecorder implements ShownArticles {
       id = this.groupByContent.get(members.join(',')) ?? this.addGroup(members);
       this.groupIds.set(group, id);
     }
-    this.deps.push(-2 - id);
+    this.deps.set(this.depCount++, -2 - id);
   };
 
   /** Ends the current page's record: its deps are those shown since the last call, or record `keptRecord` of the last build's plan. */
   endPage(kept?: { plan: PagePlan; record: number }): void {
     if (kept) {
       const { depStart, deps } = kept.plan;
-      for (let at = depStart[kept.record]!; at < depStart[kept.record + 1]!; at++) this.deps.push(deps[at]!);
+      for (let at = depStart[kept.record]!; at < depStart[kept.record + 1]!; at++) this.deps.set(this.depCount++, deps[at]!);
     }
-    this.starts.push(this.deps.size);
+    this.starts.push(this.depCount);
   }
 
   finish(): Pick<PagePlan, 'depStart' | 'deps' | 'groupStart' | 'groupDeps'> {
-    return { depStart: Int32Array.from(this.starts), deps: this.deps.done(), groupStart: Int32Array.from(this.groupStarts), groupDeps: this.groupDeps.done() };
+    return {
+      depStart: Int32Array.from(this.starts), deps: this.deps.data.slice(0, this.depCount),
+      groupStart: Int32Array.from(this.groupStarts), groupDeps: this.groupDeps.data.slice(0, this.groupDepCount),
+    };
   }
 
   private addGroup(members: number[]): number {
     const id = this.groupStarts.length - 1;
-    for (const member of members) this.groupDeps.push(member);
-    this.groupStarts.push(this.groupDeps.size);
+    for (const member of members) this.groupDeps.set(this.groupDepCount++, member);
+    this.groupStarts.push(this.groupDepCount);
     this.groupByContent.set(members.join(','), id);
     return id;
-  }
-}
-
-/** An Int32Array that grows as it is pushed to. */
-class Growing {
-  size = 0;
-  private values = new Int32Array(1024);
-
-  push(value: number): void {
-    if (this.size === this.values.length) {
-      const grown = new Int32Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.size++] = value;
-  }
-
-  done(): Int32Array {
-    return this.values.slice(0, this.size);
   }
 }

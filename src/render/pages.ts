@@ -111,15 +111,14 @@ export function asideLists(context: RenderContext, self: Article | undefined, ca
   const key = [lists.headlines, lists.trending, mostRead, recommended, latest].map((slugs) => (slugs ? slugs.join('\0') : '-')).join('\n');
   let aside = context.asides.get(key);
   if (!aside) {
-    const blocks: [string, string, Article[], boolean?][] = [
-      ['headlines', labels.headlines, bySlugs(site, lists.headlines)],
-      ['trending', labels.trending, bySlugs(site, lists.trending)],
-      ['most-read', labels.mostRead, bySlugs(site, mostRead), true],
-      ...(recommended ? [['recommended', labels.recommended, bySlugs(site, recommended)] as [string, string, Article[]]] : []),
-      ...(latest ? [['latest', labels.latest, bySlugs(site, latest)] as [string, string, Article[]]] : []),
-    ];
-    aside = sharedView(blocks.map(([name, label, articles, numbered]) => listBlock(config, name, label, articles, numbered)).filter((block): block is ListBlock => block !== undefined));
-    asideArticles.set(aside, blocks.flatMap(([, , articles]) => articles));
+    aside = sharedView([
+      listBlock(config, 'headlines', labels.headlines, bySlugs(site, lists.headlines)),
+      listBlock(config, 'trending', labels.trending, bySlugs(site, lists.trending)),
+      listBlock(config, 'most-read', labels.mostRead, bySlugs(site, mostRead), true),
+      recommended && listBlock(config, 'recommended', labels.recommended, bySlugs(site, recommended)),
+      latest && listBlock(config, 'latest', labels.latest, bySlugs(site, latest)),
+    ].filter((block): block is ListBlock => block !== undefined));
+    asideArticles.set(aside, bySlugs(site, [lists.headlines, lists.trending, mostRead, recommended ?? [], latest ?? []].flat()));
     context.asides.set(key, aside);
   }
   if (sectionKey !== undefined) context.sectionAsides.set(sectionKey, aside);

@@ -38,7 +38,7 @@ export class LabelSets {
   // Flat, slot by slot (slot = doc * kinds + kind, filled in order): one array for all
   // docs instead of one per doc and kind (12,000 small arrays at 4,000 articles).
   private readonly start: Int32Array;
-  private ids = new Int32Array(1024);
+  private readonly ids = new Growable(Int32Array);
   private size = 0;
   private slot = 0;
   constructor(private readonly n: number, private readonly kinds: number) {
@@ -61,14 +61,9 @@ export class LabelSets {
         this.counts.push(0);
       }
       let seen = false;
-      for (let i = from; i < this.size; i++) if (this.ids[i] === id) seen = true;
+      for (let i = from; i < this.size; i++) if (this.ids.data[i] === id) seen = true;
       if (seen) continue;
-      if (this.size === this.ids.length) {
-        const grown = new Int32Array(this.ids.length * 2);
-        grown.set(this.ids);
-        this.ids = grown;
-      }
-      this.ids[this.size++] = id;
+      this.ids.set(this.size++, id);
       this.start[slot + 1] = this.size;
       this.counts[id]!++;
     }
@@ -80,13 +75,13 @@ export class LabelSets {
   of(doc: number, kind: number): Int32Array {
     this.seal();
     const slot = doc * this.kinds + kind;
-    return this.ids.subarray(this.start[slot]!, this.start[slot + 1]!);
+    return this.ids.data.subarray(this.start[slot]!, this.start[slot + 1]!);
   }
   /** Whether any label of doc `doc`'s set of `kind` is flagged (by id). */
   anyFlagged(doc: number, kind: number, flagged: Uint8Array): boolean {
     this.seal();
     const slot = doc * this.kinds + kind;
-    for (let i = this.start[slot]!; i < this.start[slot + 1]!; i++) if (flagged[this.ids[i]!] === 1) return true;
+    for (let i = this.start[slot]!; i < this.start[slot + 1]!; i++) if (flagged[this.ids.data[i]!] === 1) return true;
     return false;
   }
   df(id: number): number {
@@ -108,7 +103,7 @@ export class LabelSets {
     const start = new Int32Array(this.n + 1);
     for (let d = 0; d < this.n; d++) start[d + 1] = start[d]! + this.start[d * this.kinds + kind + 1]! - this.start[d * this.kinds + kind]!;
     const ids = new Int32Array(start[this.n]!);
-    for (let d = 0; d < this.n; d++) ids.set(this.ids.subarray(this.start[d * this.kinds + kind]!, this.start[d * this.kinds + kind + 1]!), start[d]!);
+    for (let d = 0; d < this.n; d++) ids.set(this.ids.data.subarray(this.start[d * this.kinds + kind]!, this.start[d * this.kinds + kind + 1]!), start[d]!);
     return { start, ids };
   }
 }
