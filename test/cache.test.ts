@@ -809,25 +809,25 @@ describe('the parsed-article store', () => {
     const cacheDir = await tempDir();
     const outDir = path.join(cacheDir, 'dist');
     const open = () => BuildCache.open(cacheDir, 'parse-key', outDir);
-    const first = new Map(Array.from({ length: 3000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    const first = new Map(Array.from({ length: 1000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
     expect(await open().saveArticles(first, 'parse-key')).toEqual({ buckets: 16, serialized: 16, inOverlay: 0 });
 
     // One edit: that entry's bucket is made again, into the overlay; the other fifteen stay where they are.
     const second = open();
     const entries = new Map(second.previous.articles);
-    expect(entries.size).toBe(3000);
+    expect(entries.size).toBe(1000);
     entries.set('a7.md', entry(7, 1));
     expect(await second.saveArticles(entries, 'parse-key')).toEqual({ buckets: 16, serialized: 1, inOverlay: 1 });
 
     // A removal and an addition, each in its own bucket (or the same one).
     const third = open();
     const read = third.previous.articles;
-    expect(read.size).toBe(3000);
+    expect(read.size).toBe(1000);
     expect(versionOf(read.get('a7.md'))).toBe(1);
     expect(versionOf(read.get('a8.md'))).toBe(0);
     const changed = new Map(read);
     changed.delete('a100.md');
-    changed.set('new.md', entry(3000));
+    changed.set('new.md', entry(1000));
     const saved = await third.saveArticles(changed, 'parse-key');
     expect(saved.serialized).toBeGreaterThanOrEqual(1);
     expect(saved.serialized).toBeLessThanOrEqual(2);
@@ -848,13 +848,13 @@ describe('the parsed-article store', () => {
     const sixth = open().previous.articles;
     expect(versionOf(sixth.get('a7.md'))).toBe(2);
     expect(versionOf(sixth.get('a8.md'))).toBe(0);
-    expect(sixth.size).toBe(3000);
+    expect(sixth.size).toBe(1000);
   });
 
   it('keeps edits in an overlay until it holds a quarter of the buckets, then writes the store whole; a damaged overlay is ignored', async () => {
     const cacheDir = await tempDir();
     const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));
-    let current = new Map<string, CachedParse>(Array.from({ length: 3000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    let current = new Map<string, CachedParse>(Array.from({ length: 1000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
     await open().saveArticles(current, 'parse-key');
     /** Reads the store back (checking every entry), applies `change`, saves: what the overlay holds then. */
     const editAndSave = async (change: (entries: Map<string, CachedParse>) => void) => {
@@ -886,7 +886,7 @@ describe('the parsed-article store', () => {
     for (const damaged of [Buffer.from('not an overlay'), overlayBytes.subarray(0, overlayBytes.length - 7)]) {
       await writeFile(`${storeFile}.delta`, damaged);
       const fallback = open().previous.articles;
-      expect(fallback.size).toBe(3000);
+      expect(fallback.size).toBe(1000);
       expect(versionOf(fallback.get('a1.md'))).toBe(0);
     }
     // An overlay that names another store (this one was written whole since) is not read,
@@ -898,7 +898,7 @@ describe('the parsed-article store', () => {
     expect(existsSync(`${storeFile}.delta`)).toBe(false);
     await writeFile(`${storeFile}.delta`, overlayBytes);
     const afterWhole = open().previous.articles;
-    expect(afterWhole.size).toBe(3000);
+    expect(afterWhole.size).toBe(1000);
     expect(versionOf(afterWhole.get('a1.md'))).toBe(50);
   });
 
@@ -919,12 +919,12 @@ describe('the parsed-article store', () => {
   it('lays out a bigger archive in more buckets, serializing everything once when the count changes', async () => {
     const cacheDir = await tempDir();
     const open = () => BuildCache.open(cacheDir, 'parse-key', path.join(cacheDir, 'dist'));
-    const small = new Map(Array.from({ length: 16_000 }, (_, n) => [`a${n}.md`, entry(n)] as const));
+    const small = new Map(Array.from({ length: 16 * 64 }, (_, n) => [`a${n}.md`, entry(n)] as const));
     expect(await open().saveArticles(small, 'parse-key')).toEqual({ buckets: 16, serialized: 16, inOverlay: 0 });
     const store = open();
     const grown = new Map(store.previous.articles);
-    grown.set('extra.md', entry(16_000));
+    grown.set('extra.md', entry(16 * 64));
     expect(await store.saveArticles(grown, 'parse-key')).toEqual({ buckets: 32, serialized: 32, inOverlay: 0 });
-    expect(open().previous.articles.size).toBe(16_001);
+    expect(open().previous.articles.size).toBe(16 * 64 + 1);
   });
 });
