@@ -192,6 +192,10 @@ function checkedCacheData(file) {
  */
 const RUNTIME_FLAGS = Symbol.for('broadsheet.v8-start-flags');
 
+/** What kind of run this is (src/cli.ts names it), for runWithCodeCache. */
+const RUN_KIND = Symbol.for('broadsheet.run-kind');
+const RUNS_FILE = 'code-cache-runs.txt';
+
 function withStartFlags(run) {
   const changed = globalThis[RUNTIME_FLAGS];
   if (!(changed instanceof Map) || changed.size === 0) return run();
@@ -210,6 +214,13 @@ function withStartFlags(run) {
  * ~10 ms of a build that finds nothing changed. A chunk with no cache, or one V8
  * rejects (another V8, other flags), runs compiled afresh, and its cache is written
  * as the process exits, with what this run compiled of it. Returns the entry's exports.
+ *
+ * A cache holds only the functions that had run when it was written: one made by
+ * `--help` (the benchmark's first run) left the build's own code to be compiled again
+ * by every build, and one made by a cold build the code only warm builds run. So the
+ * first run of each kind (RUN_KIND: a command, and for a build whether it was whole,
+ * incremental or found nothing changed) writes again the caches of every chunk it
+ * loaded, with what it compiled added; the kinds that have are listed in RUNS_FILE.
  */
 function runWithCodeCache(entry) {
   const folder = path.dirname(entry);
@@ -217,6 +228,7 @@ function runWithCodeCache(entry) {
   const importExternal = (specifier) => import(specifier);
   const modules = new Map();
   const fresh = [];
+  const loaded = [];
   const load = (file) => {
     const known = modules.get(file);
     if (known) return known.exports;
@@ -231,6 +243,7 @@ function runWithCodeCache(entry) {
     }
     const source = commonJsWrapper(readFileSync(file, 'utf8'));
     const script = withStartFlags(() => new vm.Script(source, { filename: file, cachedData }));
+    loaded.push({ script, cacheFile });
     if (cachedData === undefined || script.cachedDataRejected) {
       fresh.push({ script, cacheFile });
       if (cachedData && process.env.BROADSHEET_DEBUG_BOOT) console.error(`broadsheet: code cache rejected: ${path.basename(file)}`);
@@ -248,9 +261,19 @@ function runWithCodeCache(entry) {
     return module.exports;
   };
   process.once('exit', () => {
-    if (fresh.length === 0) return;
+    const kind = globalThis[RUN_KIND];
+    const runsFile = path.join(folder, RUNS_FILE);
+    let runs = [];
+    try {
+      runs = readFileSync(runsFile, 'utf8').split('\n');
+    } catch {
+      // no run has written the caches yet
+    }
+    const firstOfItsKind = typeof kind === 'string' && kind !== '' && !kind.includes('\n') && !runs.includes(kind);
+    const written = firstOfItsKind ? loaded : fresh;
+    if (written.length === 0) return;
     withStartFlags(() => {
-      for (const { script, cacheFile } of fresh) {
+      for (const { script, cacheFile } of written) {
         try {
           const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
           const data = script.createCachedData();
@@ -261,6 +284,14 @@ function runWithCodeCache(entry) {
         }
       }
     });
+    if (!firstOfItsKind) return;
+    try {
+      const temporary = `${runsFile}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(temporary, [...runs.filter((run) => run !== ''), kind].join('\n'));
+      renameSync(temporary, runsFile);
+    } catch {
+      // read-only: the next run of this kind writes the caches again
+    }
   });
   return load(entry);
 }

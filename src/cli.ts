@@ -68,6 +68,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return EXIT_OK;
   }
   const verbose = flags['verbose'] === true;
+  nameRun(command);
   try {
     const now = await buildTime(flags['now'] as string | undefined, io.env, flags['content'] as string);
     switch (command) {
@@ -141,6 +142,8 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
     onProgress: (stage, done, total) => io.progress(total > 0 ? `${stage} ${done}/${total}` : `${stage}...`),
   });
   io.progress('');
+  // Incremental: most pages kept (a warm build keeps all but a few; one after a change of templates, a few assets).
+  nameRun(`${command} ${result.unchanged ? 'unchanged' : result.pagesReused * 2 > result.pageCount ? 'incremental' : 'whole'}`);
   reportDiagnostics(result.diagnostics, io);
   for (const note of result.notes) io.err(`note: ${note}`);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -154,6 +157,14 @@ async function runBuild(command: 'build' | 'check', flags: Record<string, string
     if (result.pageKeys) io.err(`  page keys made: ${result.pageKeys.made}, kept without looking: ${result.pageKeys.kept}`);
   }
   return EXIT_OK;
+}
+
+/**
+ * Tells src/boot.js what kind of run this is: the first run of each kind adds what it
+ * compiled to the bundle's code caches (boot.js, runWithCodeCache).
+ */
+function nameRun(kind: string): void {
+  (globalThis as Record<symbol, unknown>)[Symbol.for('broadsheet.run-kind')] = kind;
 }
 
 function reportDiagnostics(diagnostics: Diagnostic[], io: Io): void {

@@ -94,4 +94,40 @@ describe('the CLI bundle', () => {
     expect([statSync(entry).size, statSync(entry).mtimeMs]).toEqual([before.size, before.mtimeMs]);
     expect(await load()).toBe('two');
   }, 30_000);
+
+  it('adds to the code cache what the first run of each kind compiled, once', async () => {
+    const dir = await tempDir();
+    const entry = path.join(dir, 'entry.ts');
+    // Functions V8 compiles only when called: a run that calls them has more to cache.
+    const helpers = Array.from({ length: 40 }, (_, i) => `function helper${i}(x: number): number { return x * ${i + 2} + ${i}; }`).join('\n');
+    writeFileSync(entry, `${helpers}\nexport function work(): number { let total = 0; ${Array.from({ length: 40 }, (_, i) => `total += helper${i}(total);`).join(' ')} return total; }\n`);
+    const runOnce = async (kind: string | undefined, work: boolean) => {
+      const script = [
+        `const { importTypeScript } = await import(${JSON.stringify(path.join(ROOT, 'src/boot.js'))});`,
+        `const m = await importTypeScript(new URL(${JSON.stringify(`file://${entry}`)}));`,
+        kind === undefined ? '' : `globalThis[Symbol.for('broadsheet.run-kind')] = ${JSON.stringify(kind)};`,
+        work ? 'm.work();' : '',
+      ].join(' ');
+      // Without source maps, as a CLI run that is not --verbose: the CommonJS form with its code cache.
+      await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, VITEST: '', BROADSHEET_NO_BUNDLE: '', BROADSHEET_SOURCE_MAPS: '0', BROADSHEET_CODE_CACHE: '' } });
+    };
+    await runOnce(undefined, false);
+    const key = createHash('sha256').update(entry).digest('hex').slice(0, 16);
+    const bundle = path.dirname(path.join(ROOT, 'node_modules/.cache/broadsheet', (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/.cache/broadsheet', `${key}.json`), 'utf8')) as { entry: string }).entry));
+    const cacheFile = path.join(bundle, 'entry.cjs.v8cache');
+    const runsFile = path.join(bundle, 'code-cache-runs.txt');
+    const first = readFileSync(cacheFile);
+    // A run of no named kind writes only missing caches; the first run of a kind writes them all again.
+    await runOnce(undefined, true);
+    expect(readFileSync(cacheFile).equals(first)).toBe(true);
+    await runOnce('work', true);
+    const refreshed = readFileSync(cacheFile);
+    expect(refreshed.length).toBeGreaterThan(first.length);
+    expect(readFileSync(runsFile, 'utf8').split('\n')).toEqual(['work']);
+    // The next run of that kind leaves them; one of another kind writes them again.
+    await runOnce('work', true);
+    expect(readFileSync(cacheFile).equals(refreshed)).toBe(true);
+    await runOnce('other', false);
+    expect(readFileSync(runsFile, 'utf8').split('\n')).toEqual(['work', 'other']);
+  }, 30_000);
 });
