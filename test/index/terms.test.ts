@@ -209,6 +209,27 @@ describe('a dev session\'s term memo', () => {
     }
   });
 
+  it('checks the records of only the docs it counts anew when it compares versions, and counts anew when one has none', () => {
+    const articles = randomArticles(60, 9).map(recorded);
+    const versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(a.terms!).digest('hex')]));
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    const memo = new TermMemo(versionOf);
+    expect(modelOf(articles, memo)).toEqual(modelOf(articles));
+    // A kept doc's record is not read again (its version stands for it): one made
+    // unreadable leaves the memo in use, and the counts those of its file's record.
+    const unread = articles.map((a, i) => (i === 5 ? { ...a, terms: 'not a record' } : a));
+    expect(recordedTerms(unread[5]!)).toBeUndefined();
+    expect(modelOf(unread, memo)).toEqual(modelOf(articles));
+    expect(memo.recounted).toBe(0);
+    expect(memo.size).toBe(articles.length);
+    // A doc to be counted anew without a record: the memo lets go of everything, and
+    // every doc is counted as it stands.
+    const edited = articles.map((a, i) => (i === 7 ? { ...a, text: `${a.text}新词`, terms: undefined } : a));
+    versions.set(edited[7]!.sourcePath, 'edited');
+    expect(modelOf(edited, memo)).toEqual(modelOf(edited));
+    expect(memo.size).toBe(0);
+  });
+
   it('refuses a snapshot that deserializes but is not what snapshot() wrote', () => {
     const articles = randomArticles(60, 9).map(recorded);
     const versionOf = (sourcePath: string) => sourcePath;

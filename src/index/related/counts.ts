@@ -577,11 +577,19 @@ export class TermMemo {
   /** Records counted by the last build, as opposed to taken from the memo. */
   recounted = 0;
 
+  /** Whether docs are compared by their versions (a memo the build cache keeps), not by their records. */
+  get comparesVersions(): boolean {
+    return this.versionOf !== undefined;
+  }
+
   /**
    * The counts of `docs`, given in doc order with each one's key (any string unique per
    * doc, such as its source path) and record; `count` counts a record into a counter's doc 0.
+   * Undefined when a doc to be counted is not `countable` (the memo must then be forgotten).
    */
-  counts<T>(docs: readonly T[], keyOf: (doc: T) => string, recordOf: (doc: T) => string, count: (counter: TermCounter, doc: T) => void): DocTermCounts {
+  counts<T>(
+    docs: readonly T[], keyOf: (doc: T) => string, recordOf: (doc: T) => string, count: (counter: TermCounter, doc: T) => void, countable: (doc: T) => boolean = () => true,
+  ): DocTermCounts | undefined {
     const counted: CountedDoc[] = new Array(docs.length);
     const kept = new Map<string, { record: string; doc: CountedDoc }>();
     this.recounted = 0;
@@ -591,6 +599,7 @@ export class TermMemo {
       const record = this.versionOf?.(key) ?? recordOf(doc);
       let entry = this.byKey.get(key);
       if (entry?.record !== record) {
+        if (!countable(doc)) return undefined;
         count(this.dictionary, doc);
         entry = { record, doc: this.dictionary.detachDoc(0) };
         this.recounted++;
