@@ -175,9 +175,13 @@ export async function openSiteWriter(outDir: string, options: SiteWriterOptions 
   let marker: { pages: number; text: string } | undefined;
   const markerText = () => {
     if (marker?.pages === sizes.size) return marker.text;
-    const listing: string[] = [];
-    for (const [file, size] of sizes) listing.push(file, '\0', String(size), '\n');
-    marker = { pages: sizes.size, text: `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing.join('')).digest('hex')}\n` };
+    // One string, hashed once: a list of four parts per page, joined, was ~2 MB of
+    // garbage at 4,600 pages (and forEach makes no [file, size] pair per page).
+    let listing = '';
+    sizes.forEach((size, file) => {
+      listing += `${file}\0${size}\n`;
+    });
+    marker = { pages: sizes.size, text: `Broadsheet site ${createHash('sha256').update(options.siteKey ?? '').update('\n').update(listing).digest('hex')}\n` };
     return marker.text;
   };
   const jobs = new BoundedJobs(WRITE_CONCURRENCY);
