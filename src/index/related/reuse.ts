@@ -142,7 +142,7 @@ export function planReuse(previous: RelatedState, current: Current): Reuse | und
       changed[d] = 1;
       continue;
     }
-    if (hasAny(counts.termsOf(d), movedTerm) || labels.anyFlagged(d, 0, movedLabel) || labels.anyFlagged(d, 1, movedLabel)) continue;
+    if (counts.hasFlaggedTerm(d, movedTerm) || labels.anyFlagged(d, 0, movedLabel) || labels.anyFlagged(d, 1, movedLabel)) continue;
     let whole = true;
     for (let i = previous.sigStart[d * STRONG_SIGNALS]!; i < previous.sigStart[(d + 1) * STRONG_SIGNALS]!; i++) if (feature[i]! < 0) whole = false;
     if (whole) keptVector[d] = 1;
@@ -184,11 +184,6 @@ function termTranslation(previous: RelatedState, counts: MemoCounts): Int32Array
   for (let t = 0; t < stableTerms; t++) termOf[t] = t;
   for (let t = stableTerms; t < termCount; t++) termOf[t] = counts.idOf(movedTerms[t - stableTerms]!);
   return termOf;
-}
-
-function hasAny(ids: ArrayLike<number>, flagged: Uint8Array): boolean {
-  for (let i = 0; i < ids.length; i++) if (flagged[ids[i]!] === 1) return true;
-  return false;
 }
 
 /**
@@ -294,7 +289,6 @@ function sameVector(model: RelatedModel, previous: RelatedState, reuse: Reuse, d
   }
   return true;
 }
-
 
 /**
  * This build's state: `links[d]` are doc d's computed links (doc id and score), undefined
