@@ -606,11 +606,13 @@ function packBucket(entries: [string, CachedParse][]): PackedBucket {
   };
 }
 
-function unpackBucket(frame: unknown): [string, CachedParse][] {
+/** Adds a bucket's entries to `into`; returns how many it holds. */
+function unpackBucket(frame: unknown, into: Map<string, CachedParse>): number {
   const { paths, hashes, displayPaths, articles, diagnostics } = frame as PackedBucket;
   if (!Array.isArray(paths) || !Array.isArray(hashes) || !Array.isArray(displayPaths) || !Array.isArray(articles) || !Array.isArray(diagnostics)
     || hashes.length !== paths.length || displayPaths.length !== paths.length || articles.length !== paths.length || diagnostics.length !== paths.length) throw new Error('damaged bucket');
-  return paths.map((sourcePath, i) => [sourcePath, { hash: hashes[i]!, displayPath: displayPaths[i]!, result: { article: articles[i], diagnostics: diagnostics[i]! } }]);
+  for (let i = 0; i < paths.length; i++) into.set(paths[i]!, { hash: hashes[i]!, displayPath: displayPaths[i]!, result: { article: articles[i], diagnostics: diagnostics[i]! } });
+  return paths.length;
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -687,17 +689,15 @@ function readStore(file: string, expectedKey: string, withOverlay: boolean): { a
         frames.skip();
         continue;
       }
-      const entries = unpackBucket(frames.next());
-      for (const [sourcePath, entry] of entries) articles.set(sourcePath, entry);
-      spans[bucket] = { inOverlay: false, offset, length: frames.position - offset, entries: entries.length };
+      const entries = unpackBucket(frames.next(), articles);
+      spans[bucket] = { inOverlay: false, offset, length: frames.position - offset, entries };
     }
     if (frames.position !== frames.size) return undefined;
     if (overlay) {
       for (const bucket of overlay.header.present) {
         const offset = overlay.frames.position;
-        const entries = unpackBucket(overlay.frames.next());
-        for (const [sourcePath, entry] of entries) articles.set(sourcePath, entry);
-        spans[bucket] = { inOverlay: true, offset, length: overlay.frames.position - offset, entries: entries.length };
+        const entries = unpackBucket(overlay.frames.next(), articles);
+        spans[bucket] = { inOverlay: true, offset, length: overlay.frames.position - offset, entries };
       }
       if (overlay.frames.position !== overlay.frames.size) return undefined;
     }

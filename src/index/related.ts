@@ -122,18 +122,22 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
       }
     }
     const lists = new Map<string, RelatedLink[]>();
+    const docs = model.docs;
+    const previousLists = options.previous;
     for (let d = 0; d < n; d++) {
       let list: RelatedLink[];
       if (plain[d] === 2) {
-        const { linkStart, linkDoc, linkScore } = options.previous!;
+        const { linkStart, linkDoc, linkScore } = previousLists!;
         list = [];
-        for (let i = linkStart[d]!; i < linkStart[d + 1]!; i++) list.push({ slug: model.docs[linkDoc[i]!]!.slug, score: linkScore[i]!, pinned: false });
+        for (let i = linkStart[d]!; i < linkStart[d + 1]!; i++) list.push({ slug: docs[linkDoc[i]!]!.slug, score: linkScore[i]!, pinned: false });
       } else {
-        list = links[d]!.map((c) => ({ slug: model.docs[c.doc]!.slug, score: c.score, pinned: c.pinned }));
+        list = links[d]!.map((c) => ({ slug: docs[c.doc]!.slug, score: c.score, pinned: c.pinned }));
       }
-      lists.set(model.docs[d]!.slug, list);
+      lists.set(docs[d]!.slug, list);
     }
-    for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
+    // Articles the model left out (a duplicate slug's second file) get an empty list; when
+    // it left none out, every slug has its list already.
+    if (n !== articles.length) for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     const extras = model.extras;
     const state = extras && options.versionOf
       ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, options.limit, links, plain, options.previous)
