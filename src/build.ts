@@ -20,7 +20,7 @@ import { keepHeapNearLiveSize } from './memory.ts';
 import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
-import type { Article, KeptPage, MadePage, Page, PageSpec, SourceFile } from './types.ts';
+import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
 import { knownZoneOffsets, learnZoneOffsets, zoneDataVersion, zoneOffsetsAsked } from './time.ts';
 import { BuildCache, DEFAULT_CACHE_DIR, type KeptPageViews, digest, folderFingerprint, madeFingerprint, pageFingerprint, renderKey, toolVersion, type CachedParse, type PageRecord } from './cache.ts';
 import { DuplicatePage, openSiteWriter, outputFolderProblem } from './write.ts';
@@ -463,7 +463,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           pages.push(page);
           continue;
         }
-        if ('kept' in page) throw new Error(`${page.path}: kept without a cache`);
         const before = session?.pages.get(page.path);
         const { key, fingerprint } = session ? identify(page, before) : { key: undefined, fingerprint: '' };
         const reused = before !== undefined && before.fingerprint === fingerprint;
@@ -501,22 +500,38 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
     let htmlRendered = false;
     try {
-      // Keyed pages the plan vouches for come as KeptPage, never made. (Checking the
-      // plan, they are made and their keys compared in identify instead.)
+      // Keyed pages the plan vouches for are kept as the page functions meet them, never
+      // made. (Checking the plan, they are made and their keys compared in identify instead.)
       const checkPagePlan = process.env.BROADSHEET_CHECK_PAGE_PLAN === '1';
       const reuse = planning?.reuse;
-      const keep = reuse && !checkPagePlan ? (pagePath: string) => !reuse.affected.has(pagePath) && previousPages.get(pagePath)?.key !== undefined : undefined;
-      // Pages made of the arrangement alone (sitemaps) are kept whenever it is the last build's.
-      const keepArranged = reuse && !checkPagePlan ? (pagePath: string) => previousPages.has(pagePath) : undefined;
-      /** A page the plan vouches for: its record and file as they were. Synchronous unless its file must be linked. */
-      const keptPage = (page: KeptPage) => {
-        const before = previousPages.get(page.path)!;
+      /** Takes a kept page's record and file as they were. */
+      const keepPage = (pagePath: string, before: PageRecord) => {
         planning!.kept++;
-        planning!.recorder.endPage({ plan: reuse!.previous, record: reuse!.recordOf(page.path) });
-        records.set(page.path, before);
+        planning!.recorder.endPage({ plan: reuse!.previous, record: reuse!.recordOf(pagePath) });
+        records.set(pagePath, before);
         result.pagesReused++;
-        return writer.reuse(page.path, before.size);
+        // A plan is used only on a site the cache vouches for, which is updated in place:
+        // a kept page is not touched, so there is nothing to wait for.
+        if (writer.reuse(pagePath, before.size) !== undefined) throw new Error(`${pagePath}: a kept page of a site not updated in place`);
       };
+      const keep = reuse && !checkPagePlan
+        ? (pagePath: string) => {
+          if (reuse.affected.has(pagePath)) return false;
+          const before = previousPages.get(pagePath);
+          if (before?.key === undefined) return false;
+          keepPage(pagePath, before);
+          return true;
+        }
+        : undefined;
+      // Pages made of the arrangement alone (sitemaps) are kept whenever it is the last build's.
+      const keepArranged = reuse && !checkPagePlan
+        ? (pagePath: string) => {
+          const before = previousPages.get(pagePath);
+          if (before === undefined) return false;
+          keepPage(pagePath, before);
+          return true;
+        }
+        : undefined;
       const madePage = async (page: PageSpec | MadePage | Page) => {
         const before = previousPages.get(page.path);
         const { key, fingerprint } = cache ? identify(page, before, planning) : { key: undefined, fingerprint: '' };
@@ -538,22 +553,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // warm build keeps ~4,600 pages, and a trip through an async generator for each
       // cost more than everything else done with them (~15 ms).
       const loopStart = performance.now();
-      for (const page of sitePages(site, assets, releaseBody, keep)) {
-        if ('kept' in page) {
-          const linking = keptPage(page);
-          if (linking) await timedWrite(linking);
-        } else {
-          await madePage(page);
-        }
-      }
-      for await (const page of syndicationPages(site, keepArranged)) {
-        if ('kept' in page) {
-          const linking = keptPage(page);
-          if (linking) await timedWrite(linking);
-        } else {
-          await madePage(page);
-        }
-      }
+      for (const page of sitePages(site, assets, releaseBody, keep)) await madePage(page);
+      for await (const page of syndicationPages(site, keepArranged)) await madePage(page);
       timings.push({ stage: 'render', ms: performance.now() - loopStart - writingMs });
       // The search index is built in the staging folder before the swap; its time is
       // its own stage ('search') and also counts inside render+write.

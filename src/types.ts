@@ -93,16 +93,6 @@ export interface Page {
  * is made by a digest of everything it is made from: a build whose cache or dev session
  * holds the file made from the same inputs keeps that one and never calls `make`.
  */
-/**
- * A page the last build made that this one takes as it is, unseen: the page plan
- * (render/page-plan.ts) vouches that nothing it is made from changed. Only a build
- * with a cache asks for them (sitePages' `keep`).
- */
-export interface KeptPage {
-  path: string;
-  kept: true;
-}
-
 export interface MadePage {
   path: string;
   inputsDigest: string;

@@ -6,7 +6,7 @@ import { Readable, type Transform } from 'node:stream';
 import type { SitemapItemLoose } from 'sitemap';
 import type { Group } from '../index/listings.ts';
 import type { Site } from '../index/site.ts';
-import type { Article, KeptPage, MadePage, Page } from '../types.ts';
+import type { Article, MadePage, Page } from '../types.ts';
 import { DAY_MS } from '../time.ts';
 import { jsonDigest } from './shared-view.ts';
 import { absoluteUrl, articleLang, articleToken, configKey, isoDate } from './view.ts';
@@ -23,7 +23,7 @@ export const NEWS_MAX_URLS = 1_000;
  * serializers and streams (~65 ms of a rebuild at 4,000 articles), or even loading
  * them (~150 KB of code, imported in `make`). robots.txt is small and made every time.
  */
-export async function* syndicationPages(site: Site, keepArranged?: (pagePath: string) => boolean): AsyncGenerator<Page | MadePage | KeptPage> {
+export async function* syndicationPages(site: Site, keepArranged?: (pagePath: string) => boolean): AsyncGenerator<Page | MadePage> {
   for (const { path, title, articles, group } of feedsOf(site)) yield* feedPages(site, path, title, articles, group);
   // The sitemaps show where each page is and when its article was updated: nothing
   // else. A build whose site is arranged as the last one's (render/page-plan.ts) may
@@ -132,15 +132,16 @@ function sitemapEntries(site: Site): SitemapEntry[] {
  */
 export async function* sitemapPages(
   baseUrl: string, count: number, entries: () => readonly SitemapEntry[], maxUrls = SITEMAP_MAX_URLS, keep?: (pagePath: string) => boolean,
-): AsyncGenerator<Page | MadePage | KeptPage> {
+): AsyncGenerator<Page | MadePage> {
   const childUrls: string[] = [];
   for (let start = 0, n = 1; start < count || n === 1; start += maxUrls, n++) {
     const childPath = `sitemaps/sitemap-${n}.xml`;
     childUrls.push(new URL(childPath, baseUrl).href);
-    yield keep?.(childPath) ? { path: childPath, kept: true } : childSitemap(baseUrl, childPath, entries().slice(start, start + maxUrls));
+    if (!keep?.(childPath)) yield childSitemap(baseUrl, childPath, entries().slice(start, start + maxUrls));
     if (start + maxUrls >= count) break;
   }
-  yield keep?.('sitemap.xml') ? { path: 'sitemap.xml', kept: true } : {
+  if (keep?.('sitemap.xml')) return;
+  yield {
     path: 'sitemap.xml',
     inputsDigest: jsonDigest(JSON.stringify(childUrls)),
     make: () => streamedXml(childUrls.map((url) => ({ url })), ({ SitemapIndexStream }) => new SitemapIndexStream()),

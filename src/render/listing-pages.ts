@@ -4,13 +4,13 @@
 // listings (its category, tags, authors, source, year, month).
 import type { Group, TimeGroup } from '../index/listings.ts';
 import { pad } from '../time.ts';
-import type { KeptPage, PageSpec } from '../types.ts';
+import type { PageSpec } from '../types.ts';
 import { asideLists, paginatedPages, type RenderContext } from './pages.ts';
 import { hrefFor, layoutView } from './view.ts';
 
 type GroupKind = 'categories' | 'tags' | 'authors' | 'sources';
 
-export function* listingPages(context: RenderContext): Generator<PageSpec | KeptPage> {
+export function* listingPages(context: RenderContext): Generator<PageSpec> {
   const { listings } = context.site;
   const homeCrumb = { href: hrefFor(context.config, '/'), text: context.labels.home };
   const defaultAside = asideLists(context, undefined, undefined);
@@ -36,7 +36,7 @@ export function* listingPages(context: RenderContext): Generator<PageSpec | Kept
   yield indexPage(context, 'tags', listings.tags, context.labels.tags);
 }
 
-function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], label: string, aside: ReturnType<typeof asideLists>): Generator<PageSpec | KeptPage> {
+function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], label: string, aside: ReturnType<typeof asideLists>): Generator<PageSpec> {
   const crumbs = [{ href: hrefFor(context.config, '/'), text: context.labels.home }];
   for (const group of groups) {
     const heading = `${label}: ${group.name}`;
@@ -44,7 +44,7 @@ function* groupPages(context: RenderContext, kind: GroupKind, groups: Group[], l
   }
 }
 
-function* timePages(context: RenderContext, group: TimeGroup, aside: ReturnType<typeof asideLists>): Generator<PageSpec | KeptPage> {
+function* timePages(context: RenderContext, group: TimeGroup, aside: ReturnType<typeof asideLists>): Generator<PageSpec> {
   const { config, labels } = context;
   const path = group.month === undefined ? `/${group.year}/` : `/${group.year}/${pad(group.month)}/`;
   const heading = group.month === undefined ? labels.yearArchive(group.year) : labels.monthArchive(group.year, group.month);

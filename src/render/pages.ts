@@ -4,7 +4,7 @@
 // listing-pages.ts and here.
 import type { Site } from '../index/site.ts';
 import { listsForPage, slugsShapingLists } from '../index/rankings.ts';
-import type { Article, KeptPage, Page, PageSpec, ShownArticles } from '../types.ts';
+import type { Article, Page, PageSpec, ShownArticles } from '../types.ts';
 import { aliasPages, articlePage, outputPathFor } from './article-page.ts';
 import { labelsFor, type Labels } from './labels.ts';
 import { listingPages } from './listing-pages.ts';
@@ -33,7 +33,11 @@ export interface RenderContext extends LayoutContext {
   listShapers: Set<string>;
   /** Side columns of the pages whose article shapes no list, by kind of page and section. */
   sectionAsides: Map<string, ListBlock[]>;
-  /** Output paths of keyed pages (article, listing) to yield as KeptPage, unmade (sitePages' `keep`). */
+  /**
+   * Asked for the output path of each keyed page (article, listing) in page order: a
+   * page it keeps as the last build made it (true: the page plan vouches for it, and
+   * the caller has taken its record) is neither made nor yielded (sitePages' `keep`).
+   */
   keep: ((pagePath: string) => boolean) | undefined;
 }
 
@@ -67,12 +71,13 @@ export function renderContext(site: Site, assets: Assets, keep?: (pagePath: stri
  * page after its article page (so that page is handled by then): a one-shot build lets
  * the article's body go there.
  */
-export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (article: Article) => void, keep?: (pagePath: string) => boolean): Generator<Page | PageSpec | KeptPage> {
+export function* sitePages(site: Site, assets: Assets, afterArticlePage?: (article: Article) => void, keep?: (pagePath: string) => boolean): Generator<Page | PageSpec> {
   const context = renderContext(site, assets, keep);
   for (const [assetPath, bytes] of assets.files) yield { path: assetPath.replace(/^\//, ''), content: bytes };
   for (const article of site.articles) {
+    // A kept page is not yielded: `keep` has taken its record already.
     const pagePath = keep && outputPathFor(article.url);
-    yield pagePath && keep(pagePath) ? { path: pagePath, kept: true } : articlePage(context, article);
+    if (!(pagePath && keep(pagePath))) yield articlePage(context, article);
     afterArticlePage?.(article);
     if (article.aliases.length > 0) yield* aliasPages(context, article);
   }
@@ -148,18 +153,12 @@ export interface Listing {
 }
 
 /** A listing split into pages of `pageSize`: numbered links, previous and next. */
-export function* paginatedPages(context: RenderContext, listing: Listing): Generator<PageSpec | KeptPage> {
+export function* paginatedPages(context: RenderContext, listing: Listing): Generator<PageSpec> {
   const { config, labels, keep } = context;
   const pageCount = Math.max(1, Math.ceil(listing.articles.length / config.pageSize));
   const pagePath = (n: number) => (n === 1 ? listing.path : `${listing.path}page/${n}/`);
   for (let n = 1; n <= pageCount; n++) {
-    if (keep) {
-      const outputPath = outputPathFor(pagePath(n));
-      if (keep(outputPath)) {
-        yield { path: outputPath, kept: true };
-        continue;
-      }
-    }
+    if (keep && keep(outputPathFor(pagePath(n)))) continue;
     const shown = listing.articles.slice((n - 1) * config.pageSize, n * config.pageSize);
     let items: Teaser[] | undefined;
     const itemsOnce = () => (items ??= shown.map((a) => teaser(config, a)));
