@@ -8,16 +8,14 @@ import path from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { ContentErrors, Diagnostics, UsageError, type Diagnostic } from './errors.ts';
 import { PAGEVIEWS_CSV, PAGEVIEWS_JSON, pageViewsFileBytes, pageViewsKey, pathResolver, PAGEVIEWS_THREAD_MIN_BYTES, readPageViews, readPageViewsOnThread, type PageViewsResult, type PageViewTable } from './index/pageviews.ts';
-import { viewsNeededSince } from './index/rankings.ts';
 import type { RelatedExplanation } from './index/related.ts';
 import type { RelatedState } from './index/related/reuse.ts';
 import type { Arrangement } from './render/page-plan.ts';
-import { TermMemo } from './index/related/counts.ts';
-import { QueryHelper } from './index/related/query-pool.ts';
+import type { TermMemo } from './index/related/counts.ts';
+import type { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
 import { dataFileDigest, displayPathFrom, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesUnchanged, type KnownFile, type SourcesWalk } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
-import { parseAll } from './parse/pool.ts';
 import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
 import type { Article, MadePage, Page, PageSpec, SourceFile } from './types.ts';
@@ -80,8 +78,8 @@ export interface BuildSession {
   pages: Map<string, { fingerprint: string; content: string | Buffer; key?: string }>;
   /** The last page-view table read, and what it was read from (pageViewsKey). */
   pageViews?: KeptPageViews | undefined;
-  /** Related-link term counts of the articles seen so far. */
-  termMemo: TermMemo;
+  /** Related-link term counts of the articles seen so far (made by the first build that counts them). */
+  termMemo?: TermMemo | undefined;
   /** A related-link query thread kept between builds, once the archive is big enough (SESSION_QUERY_THREAD_MIN_DOCS). */
   queryHelper?: QueryHelper | undefined;
   /** The last build's related lists and vectors (related/reuse.ts), in termMemo's ids. */
@@ -98,7 +96,7 @@ export interface BuildSession {
 export const SESSION_QUERY_THREAD_MIN_DOCS = 2_000;
 
 export function createSession(): BuildSession {
-  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map(), termMemo: new TermMemo() };
+  return { parseKey: '', files: new Map(), articles: new Map(), pages: new Map() };
 }
 
 /** Lets go of what a session holds beyond memory (its query thread); settles once that has stopped. */
@@ -227,8 +225,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   // Loaded only now: a build that ends above never pays for the site's modules (with
-  // the slug library and the YAML parser, ~0.5 MB of code, ~10 ms of a ~0.13 s build).
-  const [{ knowSlugs, takeSlugsUsed }, { checkCollisions, finishSite, relateArticles, publishedArticles }] = await Promise.all([import('./slug.ts'), import('./index/site.ts')]);
+  // the slug library and the YAML parser, ~0.5 MB of code, ~10 ms of a ~0.13 s build),
+  // nor for the parse pool, the ranking windows and the related model's term memo and
+  // query thread (with the tokenizer: ~2.5 ms more).
+  const [{ knowSlugs, takeSlugsUsed }, { checkCollisions, finishSite, relateArticles, publishedArticles }, { parseAll }, { viewsNeededSince }, { TermMemo }, { QueryHelper }] = await Promise.all([
+    import('./slug.ts'), import('./index/site.ts'), import('./parse/pool.ts'), import('./index/rankings.ts'), import('./index/related/counts.ts'), import('./index/related/query-pool.ts'),
+  ]);
   takeSlugsUsed(); // from here on, this build's names
   const slugsKept = cache?.store.slugs();
   if (slugsKept) knowSlugs(slugsKept);
@@ -344,7 +346,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // Parsing is a function of the file's bytes and the settings the cache is keyed by.
     const hashes = keepsRelated ? new Map(sources.map((source) => [source.path, source.hash])) : undefined;
     const versionOf = (sourcePath: string) => hashes?.get(sourcePath);
-    const termMemo = session?.termMemo ?? (keepsTerms ? (cache!.store.termMemo(versionOf) ?? new TermMemo(versionOf)) : undefined);
+    const termMemo = session ? (session.termMemo ??= new TermMemo()) : keepsTerms ? ((await cache!.store.termMemo(versionOf)) ?? new TermMemo(versionOf)) : undefined;
     const keptDocs = termMemo?.size;
     // A helper that stopped (it crashed) is replaced: the queries would run on one thread from then on.
     if (session && !session.queryHelper?.alive && published.length >= SESSION_QUERY_THREAD_MIN_DOCS) session.queryHelper = new QueryHelper();

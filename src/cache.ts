@@ -51,7 +51,7 @@ import zlib from 'node:zlib';
 import type { ParseResult } from './parse/article.ts';
 import { knownFromCheck, type KnownFile, type SourcesCheck } from './load.ts';
 import type { PageViewTable } from './index/pageviews.ts';
-import { TermMemo, type TermMemoSnapshot } from './index/related/counts.ts';
+import type { TermMemo, TermMemoSnapshot } from './index/related/counts.ts';
 import type { RelatedState } from './index/related/reuse.ts';
 import type { PagePlan } from './render/page-plan.ts';
 import type { Rankings } from './index/rankings.ts';
@@ -245,8 +245,10 @@ export class BuildCache {
    * these settings; `versionOf` gives a source file's content hash by its path, which
    * decides whether its article's counts still hold.
    */
-  termMemo(versionOf: (sourcePath: string) => string | undefined): TermMemo | undefined {
+  async termMemo(versionOf: (sourcePath: string) => string | undefined): Promise<TermMemo | undefined> {
     const snapshot = readSerialized<TermMemoSnapshot>(path.join(this.dir, TERMS_FILE), this.parseKey, true);
+    // Loaded only here: a build that finds nothing changed never needs the related model's code.
+    const { TermMemo } = await import('./index/related/counts.ts');
     try {
       return snapshot && TermMemo.restore(snapshot, versionOf, CHECKSUMS);
     } catch {
