@@ -14,7 +14,7 @@ import type { Arrangement } from './render/page-plan.ts';
 import type { TermMemo } from './index/related/counts.ts';
 import type { QueryHelper } from './index/related/query-pool.ts';
 import type { Site, StepTimer } from './index/site.ts';
-import { dataFileDigest, displayPathFrom, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesUnchanged, type KnownFile, type SourcesWalk } from './load.ts';
+import { dataFileDigest, displayPathFrom, knownAfterPatch, knownDataFileDigest, loadSources, NO_BYTES, readsSince, readUnread, sourcesCheckFor, sourcesPatch, sourcesUnchanged, type KnownFile, type SourcesCheck, type SourcesWalk } from './load.ts';
 import { keepHeapNearLiveSize } from './memory.ts';
 import type { Assets } from './render/pages.ts';
 import { BUILTIN_TEMPLATES } from './render/template-files.ts';
@@ -206,21 +206,30 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   // What the last build read of each file: unchanged files are not read and hashed again.
-  const remembered = cache?.store.previous.sources;
+  // Where the quick check failed on a stat, the walk found the files its columns list:
+  // the load takes their hashes from those by index (load.ts, SourcesPatch), and the
+  // Map holds only the data files and the files read.
+  const patch = check && walked?.stats ? sourcesPatch(check, walked.relativePaths.length) : undefined;
+  const remembered = patch ? { contentDir, known: new Map(patch.check.others) } : cache?.store.previous.sources;
   const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
   const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
-  const sources = await timed('load', () => loadSources(contentDir, knownFiles, undefined, walked));
+  const sources = await timed('load', () => loadSources(contentDir, knownFiles, undefined, walked, patch));
   // A stat per file (145,000 at 100,000 articles, ~90 MB): not kept through the build.
   walked = undefined;
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
   const sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
-  const sourcesCheck = () => (knownFiles && otherInputs !== undefined ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs) : undefined);
+  const sourcesCheck = () => (knownFiles && otherInputs !== undefined ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs, patch) : undefined);
+  /** What the cache keeps of each file beside `check`: nothing, unless there is none (cache.ts). */
+  const sourcesRecord = (nextCheck: SourcesCheck | undefined) => ({ contentDir, known: patch && !nextCheck ? knownAfterPatch(patch, sources, knownFiles!) : knownFiles! });
   const siteKey = writes ? siteInputs(settings, await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles))), sourcesDigest) : undefined;
   const inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
     // time) may be trusted now: remembering them spares the next build reading them again.
-    if (knownFiles && readsSince(knownFiles) !== readsBefore) await cache!.store.saveSources(options.outDir, { contentDir, known: knownFiles }, sourcesCheck());
+    if (knownFiles && readsSince(knownFiles) !== readsBefore) {
+      const nextCheck = sourcesCheck();
+      await cache!.store.saveSources(options.outDir, sourcesRecord(nextCheck), nextCheck);
+    }
     return unchanged(filesRead);
   }
 
@@ -583,7 +592,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const dependencies = planning?.recorder.finish();
       // One dependency record per page record, in the same order, or none kept.
       const plan = planned && dependencies && dependencies.depStart.length === records.size + 1 ? { ...planned.plan, ...dependencies } : undefined;
-      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, { contentDir, known: knownFiles! }, sourcesCheck(), plan);
+      const nextCheck = sourcesCheck();
+      await cache.store.savePages(records, inputs, options.outDir, writer.marker, report, sourcesRecord(nextCheck), nextCheck, plan);
       if (planning) result.pageKeys = { made: planning.made, kept: planning.kept };
       if (zoneKey !== undefined && zoneOffsetsAsked() > zoneHoursAsked) await cache.store.saveZoneOffsets(zoneKey, knownZoneOffsets(config.timezone));
     }

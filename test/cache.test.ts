@@ -2,7 +2,7 @@
 // a build that uses the cache writes exactly what a clean build writes.
 import { cp, readdir, readFile, rm, rename, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -770,6 +770,22 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect((await build(options)).filesRead).toBe(2);
     const after = await build(options);
     expect([after.unchanged, after.filesRead]).toEqual([true, 1]);
+  });
+
+  it('forgets the stat of a file touched without a change, so that the next no-change build checks it by content, quickly', async () => {
+    const { contentDir, options } = await cachedArchive('t', '触碰', 3);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    // New time stamps, the same bytes: read again, the same site, and its stat not trusted yet.
+    const touchedAt = new Date();
+    await utimes(path.join(contentDir, 't1.md'), touchedAt, touchedAt);
+    const touched = await build(options);
+    expect([touched.unchanged, touched.filesRead]).toEqual([true, 1]);
+    // The record kept says so: the next build's quick check hashes the file instead of
+    // failing on its stat and walking the slow way.
+    const again = await build(options);
+    expect([again.unchanged, again.filesRead]).toEqual([true, 1]);
+    expect(again.timings.map((t) => t.stage)).not.toContain('load (quick check)');
   });
 
   it('in a dev session, reads again only files whose size or time stamp changed, and recovers a file it holds no parse for', async () => {
