@@ -124,10 +124,14 @@ describe('the CLI bundle', () => {
     const refreshed = readFileSync(cacheFile);
     expect(refreshed.length).toBeGreaterThan(first.length);
     expect(readFileSync(runsFile, 'utf8').split('\n')).toEqual(['work']);
-    // The next run of that kind leaves them; one of another kind writes them again.
+    // The next run of that kind leaves them (the same file); one of another kind writes
+    // them again (a new file renamed over the old one).
+    const inode = statSync(cacheFile).ino;
     await runOnce('work', true);
     expect(readFileSync(cacheFile).equals(refreshed)).toBe(true);
+    expect(statSync(cacheFile).ino).toBe(inode);
     await runOnce('other', false);
     expect(readFileSync(runsFile, 'utf8').split('\n')).toEqual(['work', 'other']);
+    expect(statSync(cacheFile).ino).not.toBe(inode);
   }, 30_000);
 });

@@ -135,9 +135,6 @@ export function computeRelated(articles: readonly Article[], options: RelatedOpt
       }
       lists.set(docs[d]!.slug, list);
     }
-    // Articles the model left out (a duplicate slug's second file) get an empty list; when
-    // it left none out, every slug has its list already.
-    if (n !== articles.length) for (const a of articles) if (!lists.has(a.slug)) lists.set(a.slug, []);
     const extras = model.extras;
     const state = extras && options.versionOf
       ? draftState(model, extras.counts, extras.labels, extras.lengthReference, options.versionOf, basis, options.limit, links, plain, options.previous)

@@ -228,6 +228,36 @@ describe('a dev session\'s term memo', () => {
     versions.set(edited[7]!.sourcePath, 'edited');
     expect(modelOf(edited, memo)).toEqual(modelOf(edited));
     expect(memo.size).toBe(0);
+    // Nor a version: no entry can match it either.
+    versions.delete(edited[7]!.sourcePath);
+    expect(modelOf(edited, memo)).toEqual(modelOf(edited));
+  });
+
+  it('takes the document frequencies a snapshot wrote only from vouched-for bytes, and writes none it cannot vouch for', () => {
+    const articles = randomArticles(80, 11).map(recorded);
+    const versions = new Map(articles.map((a) => [a.sourcePath, createHash('sha256').update(a.terms!).digest('hex')]));
+    const versionOf = (sourcePath: string) => versions.get(sourcePath);
+    const memo = new TermMemo(versionOf);
+    const fresh = modelOf(articles);
+    expect(modelOf(articles, memo)).toEqual(fresh);
+    const snapshot = memo.snapshot(versionOf);
+    expect(snapshot.df).toBeInstanceOf(Int32Array);
+    // Frequencies made wrong after writing: bytes no checksum vouched for are not
+    // trusted for it (counted again), bytes one did are taken as they are.
+    const damaged = () => {
+      const copy = deserialize(serialize(snapshot)) as TermMemoSnapshot;
+      for (let id = 0; id < copy.df!.length; id++) if (copy.df![id]! > 0) copy.df![id]! += 3;
+      return copy;
+    };
+    expect(modelOf(articles, TermMemo.restore(damaged(), versionOf, false))).toEqual(fresh);
+    expect(modelOf(articles, TermMemo.restore(damaged(), versionOf, true))).not.toEqual(fresh);
+    // A doc with no version is left out of the snapshot, and with it the frequencies,
+    // which counted it: the memo read back counts them again.
+    const withoutOne = (sourcePath: string) => (sourcePath === articles[3]!.sourcePath ? undefined : versionOf(sourcePath));
+    const partial = memo.snapshot(withoutOne);
+    expect(partial.docKeys).toHaveLength(articles.length - 1);
+    expect(partial.df).toBeUndefined();
+    expect(modelOf(articles, TermMemo.restore(deserialize(serialize(partial)) as TermMemoSnapshot, versionOf, true))).toEqual(fresh);
   });
 
   it('refuses a snapshot that deserializes but is not what snapshot() wrote', () => {

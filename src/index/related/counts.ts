@@ -195,7 +195,8 @@ export interface TermMemoSnapshot {
   lengths: Float64Array<ArrayBuffer>;
   /**
    * Document frequencies over these docs by term id, and how many are not 0 (TermMemo's,
-   * as it keeps them); absent from a snapshot of a memo that had none.
+   * as it keeps them); absent when the memo had none, or kept a doc with no version
+   * (left out here, so the frequencies would not be those of the docs written).
    */
   df?: Int32Array<ArrayBuffer> | undefined;
   liveTerms?: number | undefined;
@@ -620,32 +621,39 @@ export class TermMemo {
     this.recounted = 0;
     const incremental = this.df !== undefined;
     let found = 0;
-    for (let d = 0; d < docs.length; d++) {
-      const doc = docs[d]!;
-      const key = keyOf(doc);
-      const record = this.versionOf?.(key) ?? recordOf(doc);
-      let entry = this.byKey.get(key);
-      if (entry !== undefined) found++;
-      if (entry?.record !== record) {
-        if (!countable(doc)) {
-          this.df = undefined;
-          return undefined;
+    try {
+      for (let d = 0; d < docs.length; d++) {
+        const doc = docs[d]!;
+        const key = keyOf(doc);
+        const record = this.versionOf?.(key) ?? recordOf(doc);
+        let entry = this.byKey.get(key);
+        if (entry !== undefined) found++;
+        // No entry, or one of another record (a doc with neither a version nor a record has none).
+        if (entry === undefined || entry.record !== record) {
+          if (!countable(doc)) {
+            this.df = undefined;
+            return undefined;
+          }
+          count(this.dictionary, doc);
+          const replaced = entry;
+          entry = { record, doc: this.dictionary.detachDoc(0) };
+          if (incremental) {
+            if (replaced) this.tally(replaced.doc, -1);
+            this.tally(entry.doc, 1);
+          }
+          this.recounted++;
         }
-        count(this.dictionary, doc);
-        const replaced = entry;
-        entry = { record, doc: this.dictionary.detachDoc(0) };
-        if (incremental) {
-          if (replaced) this.tally(replaced.doc, -1);
-          this.tally(entry.doc, 1);
-        }
-        this.recounted++;
+        kept.set(key, entry);
+        counted[d] = entry.doc;
       }
-      kept.set(key, entry);
-      counted[d] = entry.doc;
-    }
-    if (incremental && found < this.byKey.size) {
-      // Docs gone since the last build: their terms leave the frequencies.
-      for (const [key, entry] of this.byKey) if (!kept.has(key)) this.tally(entry.doc, -1);
+      if (incremental && found < this.byKey.size) {
+        // Docs gone since the last build: their terms leave the frequencies.
+        for (const [key, entry] of this.byKey) if (!kept.has(key)) this.tally(entry.doc, -1);
+      }
+    } catch (error) {
+      // Counted half-way, the frequencies no longer describe the docs kept: start afresh.
+      this.forget();
+      throw error;
     }
     // Only the docs of this build are kept: a deleted article's entries go.
     this.byKey = kept;
@@ -654,7 +662,8 @@ export class TermMemo {
       this.liveTerms = 0;
       for (const doc of counted) this.tally(doc, 1);
     }
-    // A copy: the last build's related state holds its counts' frequencies, which must not move with these.
+    // A copy as long as the dictionary (the memo's runs ahead of it), which the next
+    // build's counting does not move under this build's model and state.
     const df = new Int32Array(this.dictionary.size);
     df.set(this.df!.subarray(0, Math.min(df.length, this.df!.length)));
     const counts = new MemoCounts(counted, this.dictionary, this.generation, df, this.liveTerms);
