@@ -8,6 +8,7 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { build, createSession } from '../src/build.ts';
 import { BuildCache, CHECKSUMS, type CachedParse } from '../src/cache.ts';
+import type { ContentErrors } from '../src/errors.ts';
 import { BUILTIN_TEMPLATES } from '../src/render/template-files.ts';
 import { random as seededRandom } from './bench/files.ts';
 import { listFiles, md, NOW, tempDir, writeArchive } from './helpers.ts';
@@ -745,6 +746,47 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     expect(renamed.unchanged).toBe(false);
     expect(existsSync(path.join(options.outDir, '2026/11/q9/index.html'))).toBe(true);
     expect(existsSync(path.join(options.outDir, '2026/11/q2/index.html'))).toBe(false);
+  });
+
+  it('finds a collision an edit makes in a warm build, and after a build that failed on one', async () => {
+    const { contentDir, options } = await cachedArchive('k', '冲突', 3);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    const codesOf = async () => {
+      try {
+        await build(options);
+        return [];
+      } catch (error) {
+        return (error as ContentErrors).diagnostics.map((d) => d.code);
+      }
+    };
+    // A body edit claims nothing new: built (the check is skipped, its answer kept).
+    await writeFile(path.join(contentDir, 'k1.md'), md({ title: '冲突1', date: '2026-11-02' }, '正文1，改了。'));
+    expect(await codesOf()).toEqual([]);
+    // Each of these claims something another file or the site holds.
+    const claims: [string, string][] = [
+      ['slug: k0', 'site/duplicate-slug'],
+      ['slug: K0', 'site/duplicate-slug'],
+      // The same page for a host that folds case: no file of the site is written twice.
+      ['aliases: [/2026/11/K0/]', 'site/path-collision'],
+      ['aliases: [/feed.xml]', 'site/reserved-path'],
+    ];
+    const write = (field: string, body: string) => writeFile(path.join(contentDir, 'k1.md'), `---\ntitle: 冲突1\ndate: 2026-11-02\n${field}\n---\n\n${body}\n`);
+    for (const [field, code] of claims) {
+      // From a site built without it: the last successful build's parse, which the store
+      // holds, claims nothing of it.
+      await write('', `正文1，${field}之前。`);
+      expect(await codesOf(), field).toEqual([]);
+      await write(field, '正文1。');
+      expect(await codesOf(), field).toContain(code);
+      // Again, the file unchanged since the build that failed (whose parse the store kept);
+      // and once more with another body, parsed again, claiming what that failed parse did.
+      expect(await codesOf(), field).toContain(code);
+      await write(field, '正文1，又改了。');
+      expect(await codesOf(), field).toContain(code);
+    }
+    await write('', '正文1。');
+    expect(await codesOf()).toEqual([]);
   });
 
   it('reads a file too new to trust again in each no-change build, without rewriting its record of the sources', async () => {

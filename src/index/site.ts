@@ -96,6 +96,12 @@ export function checkCollisions(articles: readonly Article[], displayPath: (a: A
   return diagnostics;
 }
 
+/** Whether `after` claims what `before` claimed: the slug, URL and aliases, all checkCollisions reads of an article but its file. */
+export function sameClaims(before: Article | undefined, after: Article | undefined): boolean {
+  if (before === undefined || after === undefined) return before === after;
+  return before.slug === after.slug && before.url === after.url && before.aliases.length === after.aliases.length && before.aliases.every((alias, i) => alias === after.aliases[i]);
+}
+
 /** Folders and files every site has; no article or alias may claim them or live inside them. */
 const RESERVED_FOLDERS = new Set(['assets', 'categories', 'tags', 'authors', 'sources', 'page', 'search', 'pagefind', 'sitemaps']);
 const RESERVED_FILES = new Set(['/feed.xml', '/atom.xml', '/feed.json', '/robots.txt', '/sitemap.xml', '/sitemap-news.xml', '/404.html', '/.broadsheet-site']);
