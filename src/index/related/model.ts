@@ -209,9 +209,17 @@ export function buildModel(
     if (category[d]! >= 0) present[d]! |= CATEGORY_BIT;
     if (authors.start[d + 1]! > authors.start[d]!) present[d]! |= AUTHORS_BIT;
   }
-  const dates = Float64Array.from(docs, (a) => a.date);
+  const dates = new Float64Array(n);
+  for (let d = 0; d < n; d++) dates[d] = docs[d]!.date;
+  let slugIds: Map<string, number> | undefined;
   return {
-    docs, ids: new Map(docs.map((a, i) => [a.slug, i])), dates, termCount: V, term: counts.termLookup(),
+    docs,
+    // Made when first asked for: only pins and an explanation look a slug up, and a warm
+    // build computes a few lists.
+    get ids() {
+      return (slugIds ??= new Map(docs.map((a, i) => [a.slug, i])));
+    },
+    dates, termCount: V, term: counts.termLookup(),
     sigStart, feature, weight, ...invert(feature, weight, sigStart, n, 2 * V + meta.count, shared),
     category, authorStart: authors.start, authorIds: authors.ids, present, weights: settings.weights,
     extras: counts instanceof MemoCounts ? { counts, labels: meta, lengthReference: avg, reuse } : undefined,
