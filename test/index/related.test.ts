@@ -84,10 +84,16 @@ describe('related links on the labelled archive', () => {
   });
 
   it('is deterministic: any input order gives the same lists and scores', () => {
-    for (const seed of [1, 2, 3]) {
-      const again = computeRelated(shuffled(articles, seed), OPTIONS);
-      expect([...again.lists].sort(([a], [b]) => (a < b ? -1 : 1))).toEqual([...lists].sort(([a], [b]) => (a < b ? -1 : 1)));
-    }
+    const sortedLists = (result: ReturnType<typeof computeRelated>) => [...result.lists].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const seed of [1, 2, 3]) expect(sortedLists(computeRelated(shuffled(articles, seed), OPTIONS))).toEqual(sortedLists(computeRelated(articles, OPTIONS)));
+    // The site's own order (newest first, by slug within a time) gives them too.
+    const newestFirst = [...articles].sort((a, b) => b.date - a.date || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+    expect(sortedLists(computeRelated(newestFirst, OPTIONS))).toEqual(sortedLists(computeRelated(articles, OPTIONS)));
+    // So does that order with a second file of one slug, at another time: the first file wins, whatever the order.
+    const twin = { ...newestFirst[3]!, sourcePath: `zz-${newestFirst[3]!.sourcePath}`, date: newestFirst[3]!.date - 400 * DAY, title: '另一篇同名文章' };
+    const withTwin = [...newestFirst, twin].sort((a, b) => b.date - a.date || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+    expect(sortedLists(computeRelated(withTwin, OPTIONS))).toEqual(sortedLists(computeRelated(newestFirst, OPTIONS)));
+    expect(sortedLists(computeRelated(shuffled(withTwin, 4), OPTIONS))).toEqual(sortedLists(computeRelated(newestFirst, OPTIONS)));
   });
 
   it('explains exactly the list it computes', () => {
