@@ -209,7 +209,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Where the quick check failed on a stat, the walk found the files its columns list:
   // the load takes their hashes from those by index (load.ts, SourcesPatch), and the
   // Map holds only the data files and the files read.
-  const patch = check && walked?.stats ? sourcesPatch(check, walked.relativePaths.length) : undefined;
+  const patch = !session && check && walked?.stats ? sourcesPatch(check, walked.relativePaths.length) : undefined;
   const remembered = patch ? { contentDir, known: new Map(patch.check.others) } : cache?.store.previous.sources;
   const knownFiles = session?.files ?? (cache ? (remembered?.contentDir === contentDir ? remembered.known : new Map<string, KnownFile>()) : undefined);
   const readsBefore = knownFiles ? readsSince(knownFiles) : 0;
@@ -217,12 +217,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // The walk's paths and stats (145,000 files at 100,000 articles): not kept through the build.
   walked = undefined;
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
-  const sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
-  const sourcesCheck = () => (knownFiles && otherInputs !== undefined ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs, patch) : undefined);
+  let sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
+  // A file written to between its stat and a later read of it (readUnread, below) makes
+  // these digests stale: they are made again, no check of the sources is kept (the next
+  // build reads the slow way), and no step is skipped on the strength of the last build.
+  let sourcesMoved = false;
+  const sourcesCheck = () => (knownFiles && otherInputs !== undefined && !sourcesMoved ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs, patch) : undefined);
   /** What the cache keeps of each file beside `check`: nothing, unless there is none (cache.ts). */
-  const sourcesRecord = (nextCheck: SourcesCheck | undefined) => ({ contentDir, known: patch && !nextCheck ? knownAfterPatch(patch, sources, knownFiles!) : knownFiles! });
-  const siteKey = writes ? siteInputs(settings, await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles))), sourcesDigest) : undefined;
-  const inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
+  const sourcesRecord = (nextCheck: SourcesCheck | undefined) => ({ contentDir, known: patch?.applied && !nextCheck ? knownAfterPatch(patch, sources, knownFiles!) : knownFiles! });
+  const dataDigests = writes ? await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles))) : [];
+  let siteKey = writes ? siteInputs(settings, dataDigests, sourcesDigest) : undefined;
+  let inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
     // time) may be trusted now: remembering them spares the next build reading them again.
@@ -259,7 +264,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const fresh = previous ? sources.filter((s) => previous.get(s.path)?.hash !== s.hash || previous.get(s.path)?.displayPath !== shown(s.path)) : sources;
     // A file known by its time stamps (session or cache) with no parse held for it (a build
     // that failed half-way, changed settings) is read after all.
-    filesRead += await readUnread(fresh);
+    const unread = await readUnread(fresh);
+    filesRead += unread.read;
+    sourcesMoved = unread.moved > 0;
     filesParsed = fresh.length;
     const result = await parseAll(fresh, config, {
       workers: options.workers,
@@ -277,7 +284,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // and claims what that build's parse of it claimed: the store's entry, if it is
     // still of those bytes (a build that failed since may have replaced it). ~6 ms of a
     // warm build at 4,000 files.
-    claimsKept = patch !== undefined && patch.read.length <= 16 && patch.read.every((index) => {
+    claimsKept = patch?.applied === true && !sourcesMoved && patch.read.length <= 16 && patch.read.every((index) => {
       const source = sources[index]!;
       const recorded = patch.hashes[index] || patch.check.unsure.get(source.path);
       if (source.hash === recorded) return true;
@@ -303,6 +310,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return articles;
   });
 
+  if (sourcesMoved) {
+    sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
+    siteKey = writes ? siteInputs(settings, dataDigests, sourcesDigest) : undefined;
+    inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
+  }
   if (!claimsKept) await timed('check', () => diagnostics.add(checkCollisions(parsed, (a) => shown(a.sourcePath))));
   stopIfErrors();
 
@@ -513,9 +525,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const planning: Planning | undefined = planned && { recorder: new DependencyRecorder(site, planned.reuse?.previous), reuse: planned.reuse, made: 0, kept: 0 };
     const writer = await openSiteWriter(options.outDir, { currentPages: trusted ? previousPages.keys() : undefined, siteKey });
     const records = new Map<string, PageRecord>();
-    // Time spent writing pages (or linking reused ones into a new folder), its
-    // synchronous part included: the rest of the page loop (identifying pages, making
-    // them) is the `render` step. Measured around the writes, not around each page
+    // Time spent writing pages (their synchronous part included) or waiting to link
+    // reused ones into a new folder: the rest of the page loop (identifying pages,
+    // making them, claiming the reused ones) is the `render` step. Measured around the writes, not around each page
     // produced: two clock reads for each of ~4,600 kept pages were ~5 ms of a warm build.
     let writingMs = 0;
     const timedWrite = async <T>(write: () => Promise<T>): Promise<T> => {

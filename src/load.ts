@@ -163,6 +163,7 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
   const toRead: number[] = [];
   if (patch && known && stats && stats.length === 4 * patch.hashes.length) {
     // By index, from the check's columns: the walk found the files it lists, in order.
+    patch.applied = true;
     const recorded = patch.check.stats;
     for (let index = 0; index < patch.hashes.length; index++) {
       const at = 4 * index;
@@ -258,25 +259,29 @@ export interface SourcesPatch {
   hashes: string[];
   /** Indices of the files the load read (their stat not the one recorded), in order. */
   read: number[];
+  /** Set by the load that took it: until then `read` says nothing. */
+  applied: boolean;
 }
 
 export function sourcesPatch(check: SourcesCheck, files: number): SourcesPatch | undefined {
   const hashes = files === 0 ? [] : String(check.hashes).split('\n');
   const whole = check.stats instanceof Float64Array && check.stats.length === 4 * files && hashes.length === files && check.others instanceof Map;
-  return whole ? { check, hashes, read: [] } : undefined;
+  return whole ? { check, hashes, read: [], applied: false } : undefined;
 }
 
 /** What a patched load knew of every file, as loadSources keeps it without a patch (for a cache that keeps no check). */
 export function knownAfterPatch(patch: SourcesPatch, sources: readonly SourceFile[], known: Map<string, KnownFile>): Map<string, KnownFile> {
   const all = knownFromCheck(patch.check) ?? new Map<string, KnownFile>();
   for (const index of patch.read) all.delete(sources[index]!.path);
+  // The data files are all in `known` as this build left them (one gone is not).
+  for (const file of patch.check.others.keys()) if (!known.has(file)) all.delete(file);
   for (const [file, entry] of known) all.set(file, entry);
   return all;
 }
 
 /** The check for `sources` as just loaded, when every one of them is known by a trusted stat; else undefined. */
 export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string, otherInputs: string, patch?: SourcesPatch): SourcesCheck | undefined {
-  if (patch) return patchedCheck(contentDir, sources, known, digest, otherInputs, patch);
+  if (patch?.applied) return patchedCheck(contentDir, sources, known, digest, otherInputs, patch);
   const stats = new Float64Array(4 * sources.length);
   const hashes: string[] = [];
   const unsure = new Map<string, string>();
@@ -450,12 +455,19 @@ export async function knownDataFileDigest(contentDir: string, relative: string, 
 
 /**
  * Reads the sources among `sources` that came back unread (known unchanged, but the
- * caller holds no parse for them: after a change of settings, say). Returns how many.
+ * caller holds no parse for them: after a change of settings, say). Returns how many,
+ * and how many of them no longer had the content their stat stood for (written to
+ * since the walk: the caller's digests of the sources are stale).
  */
-export async function readUnread(sources: readonly SourceFile[]): Promise<number> {
+export async function readUnread(sources: readonly SourceFile[]): Promise<{ read: number; moved: number }> {
   const unread = sources.filter((source) => source.bytes === NO_BYTES);
-  await readAll(unread.map((source) => source.absolutePath), SYNC_READ_MAX_MS, (k, bytes, hash) => void Object.assign(unread[k]!, { bytes, hash }));
-  return unread.length;
+  let moved = 0;
+  await readAll(unread.map((source) => source.absolutePath), SYNC_READ_MAX_MS, (k, bytes, hash) => {
+    const source = unread[k]!;
+    if (source.hash !== hash) moved++;
+    Object.assign(source, { bytes, hash });
+  });
+  return { read: unread.length, moved };
 }
 
 /** Reads and hashes each of `files`, handing each to `keep` with its index: synchronously while reads come fast, else concurrently. */

@@ -1,7 +1,7 @@
 // Incremental builds: after any sequence of edits, additions, deletions and renames,
 // a build that uses the cache writes exactly what a clean build writes.
 import { cp, readdir, readFile, rm, rename, symlink, writeFile, mkdir } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -787,6 +787,48 @@ describe('incremental builds', { timeout: 180_000 }, () => {
     }
     await write('', '正文1。');
     expect(await codesOf()).toEqual([]);
+  });
+
+  it('notices a file written to between its stat and its read, and builds and records what it read', async () => {
+    const { contentDir, cacheDir, options } = await cachedArchive('w', '竞', 3);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    const original = await readFile(path.join(contentDir, 'w0.md'), 'utf8');
+    let edits = 0;
+    /**
+     * Loses the parsed articles (as a build under other settings does), so that the parse
+     * reads every file after the walk stat'ed it; touches another file, so that the walk
+     * is the quick check's and that file's bytes are the last build's; and changes the
+     * page-view export, so that the build goes on to parse.
+     */
+    const raceOnce = async (rewrite: string) => {
+      for (const name of await readdir(cacheDir)) if (name.startsWith('articles-')) await rm(path.join(cacheDir, name), { force: true });
+      const now = new Date();
+      await utimes(path.join(contentDir, 'w1.md'), now, now);
+      await mkdir(path.join(contentDir, 'data'), { recursive: true });
+      await writeFile(path.join(contentDir, 'data/pageviews.csv'), `path,date,views\n/2026/11/w1/,2026-11-26,${++edits}\n`);
+      let written = false;
+      return build({ ...options, onProgress: (stage) => {
+        if (stage !== 'parse' || written) return;
+        written = true;
+        writeFileSync(path.join(contentDir, 'w0.md'), rewrite);
+      } });
+    };
+    // A collision written in then is found, though the files are the last build's.
+    const raced = await raceOnce(md({ title: '竞0', date: '2026-11-01', slug: 'W2' }, '正文0。')).then(() => [], (error: ContentErrors) => error.diagnostics.map((d) => d.code));
+    expect(raced).toContain('site/duplicate-slug');
+    // A body written in then is built, and the build's record is of it: the file changed
+    // back afterwards is built again, not taken for the content last recorded. (Aged
+    // first, so that the walk trusts its stat and only the parse reads it.)
+    await writeFile(path.join(contentDir, 'w0.md'), original);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await build(options);
+    await raceOnce(md({ title: '竞0', date: '2026-11-01' }, '正文0，写于构建之中。'));
+    expect(await readFile(path.join(options.outDir, '2026/11/w0/index.html'), 'utf8')).toContain('写于构建之中');
+    await writeFile(path.join(contentDir, 'w0.md'), original);
+    const back = await build(options);
+    expect(back.unchanged).toBe(false);
+    expect(await readFile(path.join(options.outDir, '2026/11/w0/index.html'), 'utf8')).not.toContain('写于构建之中');
   });
 
   it('reads a file too new to trust again in each no-change build, without rewriting its record of the sources', async () => {
