@@ -217,17 +217,23 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // The walk's paths and stats (145,000 files at 100,000 articles): not kept through the build.
   walked = undefined;
   let filesRead = sources.filter((source) => source.bytes !== NO_BYTES).length;
-  let sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
   // A file written to between its stat and a later read of it (readUnread, below) makes
   // these digests stale: they are made again, no check of the sources is kept (the next
   // build reads the slow way), and no step is skipped on the strength of the last build.
   let sourcesMoved = false;
+  let sourcesDigest = '';
+  let siteKey: string | undefined;
+  let inputs: string | undefined;
+  const digestInputs = () => {
+    sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
+    siteKey = writes ? siteInputs(settings, dataDigests, sourcesDigest) : undefined;
+    inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
+  };
   const sourcesCheck = () => (knownFiles && otherInputs !== undefined && !sourcesMoved ? sourcesCheckFor(contentDir, sources, knownFiles, sourcesDigest, otherInputs, patch) : undefined);
   /** What the cache keeps of each file beside `check`: nothing, unless there is none (cache.ts). */
   const sourcesRecord = (nextCheck: SourcesCheck | undefined) => ({ contentDir, known: patch?.applied && !nextCheck ? knownAfterPatch(patch, sources, knownFiles!) : knownFiles! });
   const dataDigests = writes ? await Promise.all(DATA_FILES.map((file) => dataFileDigest(contentDir, file, knownFiles))) : [];
-  let siteKey = writes ? siteInputs(settings, dataDigests, sourcesDigest) : undefined;
-  let inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
+  digestInputs();
   if (inputs !== undefined && inputs === last?.inputs && last.report) {
     // Files read again (sources or data files changed too recently to be trusted last
     // time) may be trusted now: remembering them spares the next build reading them again.
@@ -310,11 +316,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return articles;
   });
 
-  if (sourcesMoved) {
-    sourcesDigest = digest(...sources.map((s) => `${s.path}:${s.hash}`));
-    siteKey = writes ? siteInputs(settings, dataDigests, sourcesDigest) : undefined;
-    inputs = cache && siteKey !== undefined ? inputsOf(siteKey) : undefined;
-  }
+  if (sourcesMoved) digestInputs();
   if (!claimsKept) await timed('check', () => diagnostics.add(checkCollisions(parsed, (a) => shown(a.sourcePath))));
   stopIfErrors();
 
@@ -527,8 +529,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const records = new Map<string, PageRecord>();
     // Time spent writing pages (their synchronous part included) or waiting to link
     // reused ones into a new folder: the rest of the page loop (identifying pages,
-    // making them, claiming the reused ones) is the `render` step. Measured around the writes, not around each page
-    // produced: two clock reads for each of ~4,600 kept pages were ~5 ms of a warm build.
+    // making them, claiming the reused ones) is the `render` step. Measured around the
+    // writes, not around each page produced: two clock reads for each of ~4,600 kept
+    // pages were ~5 ms of a warm build.
     let writingMs = 0;
     const timedWrite = async <T>(write: () => Promise<T>): Promise<T> => {
       const start = performance.now();
@@ -544,8 +547,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // made. (Checking the plan, they are made and their keys compared in identify instead.)
       const checkPagePlan = process.env.BROADSHEET_CHECK_PAGE_PLAN === '1';
       const reuse = planning?.reuse;
-      /** Takes a kept page's record and file as they were. */
-      const keepPage = (pagePath: string, before: PageRecord) => {
+      /** Takes a kept page's record and file as they were (true: the page functions skip it). */
+      const keepPage = (pagePath: string, before: PageRecord): true => {
         planning!.kept++;
         planning!.recorder.endPage({ plan: reuse!.previous, record: reuse!.recordOf(pagePath) });
         records.set(pagePath, before);
@@ -553,23 +556,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         // A plan is used only on a site the cache vouches for, which is updated in place:
         // a kept page is not touched, so there is nothing to wait for.
         if (writer.reuse(pagePath, before.size) !== undefined) throw new Error(`${pagePath}: a kept page of a site not updated in place`);
+        return true;
       };
       const keep = reuse && !checkPagePlan
         ? (pagePath: string) => {
-          if (reuse.affected.has(pagePath)) return false;
           const before = previousPages.get(pagePath);
-          if (before?.key === undefined) return false;
-          keepPage(pagePath, before);
-          return true;
+          return before?.key !== undefined && !reuse.affected.has(pagePath) && keepPage(pagePath, before);
         }
         : undefined;
       // Pages made of the arrangement alone (sitemaps) are kept whenever it is the last build's.
       const keepArranged = reuse && !checkPagePlan
         ? (pagePath: string) => {
           const before = previousPages.get(pagePath);
-          if (before === undefined) return false;
-          keepPage(pagePath, before);
-          return true;
+          return before !== undefined && keepPage(pagePath, before);
         }
         : undefined;
       const madePage = async (page: PageSpec | MadePage | Page) => {

@@ -106,6 +106,11 @@ function statAt(columns: StatColumns, index: number): FileStat {
   return { size: columns[at]!, mtimeMs: columns[at + 1]!, ctimeMs: columns[at + 2]!, ino: columns[at + 3]! };
 }
 
+/** What `columns` record of file `index`, with its content hash. */
+function knownAt(columns: StatColumns, index: number, hash: string): KnownFile {
+  return { ...statAt(columns, index), hash };
+}
+
 /** True when file `index` of `columns` has the stat `recorded` holds for it (NaN, a stat not recorded, equals nothing). */
 function sameStatAt(columns: StatColumns, recorded: Float64Array, index: number): boolean {
   const at = 4 * index;
@@ -166,7 +171,6 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
     patch.applied = true;
     const recorded = patch.check.stats;
     for (let index = 0; index < patch.hashes.length; index++) {
-      const at = 4 * index;
       // NaN (a file the check was unsure of) equals nothing: such a file is read.
       if (sameStatAt(stats, recorded, index)) {
         files[index] = { path: relativePaths[index]!, absolutePath: absolutePaths[index]!, bytes: NO_BYTES, hash: patch.hashes[index]! };
@@ -175,7 +179,7 @@ export async function loadSources(contentDir: string, known?: Map<string, KnownF
       toRead.push(index);
       patch.read.push(index);
       // Known as the check recorded it, for remember() below to replace or forget.
-      if (!Number.isNaN(recorded[at])) known.set(relativePaths[index]!, { size: recorded[at]!, mtimeMs: recorded[at + 1]!, ctimeMs: recorded[at + 2]!, ino: recorded[at + 3]!, hash: patch.hashes[index]! });
+      if (!Number.isNaN(recorded[4 * index])) known.set(relativePaths[index]!, knownAt(recorded, index, patch.hashes[index]!));
     }
   } else {
     relativePaths.forEach((relative, index) => {
@@ -283,33 +287,39 @@ export function knownAfterPatch(patch: SourcesPatch, sources: readonly SourceFil
 export function sourcesCheckFor(contentDir: string, sources: readonly SourceFile[], known: Map<string, KnownFile>, digest: string, otherInputs: string, patch?: SourcesPatch): SourcesCheck | undefined {
   if (patch?.applied) return patchedCheck(contentDir, sources, known, digest, otherInputs, patch);
   const stats = new Float64Array(4 * sources.length);
-  const hashes: string[] = [];
+  const hashes: string[] = new Array(sources.length);
   const unsure = new Map<string, string>();
-  for (let i = 0; i < sources.length; i++) {
-    const { path: file, hash } = sources[i]!;
-    const entry = known.get(file);
-    if (entry === undefined) {
-      // Many such files (a fresh checkout): the slow way reads them once and remembers them.
-      if (unsure.size >= MAX_UNSURE_FILES) return undefined;
-      unsure.set(file, hash);
-      stats.fill(NaN, 4 * i, 4 * i + 4);
-      hashes.push('');
-    } else if (entry.hash !== hash || entry.hash.includes('\n')) {
-      return undefined;
-    } else {
-      hashes.push(entry.hash);
-      stats[4 * i] = entry.size;
-      stats[4 * i + 1] = entry.mtimeMs;
-      stats[4 * i + 2] = entry.ctimeMs;
-      stats[4 * i + 3] = entry.ino;
-    }
-  }
+  for (let i = 0; i < sources.length; i++) if (!recordInCheck(stats, hashes, unsure, i, sources[i]!, known)) return undefined;
   const paths = sources.map((source) => source.path);
   if (paths.some((file) => file.includes('\n'))) return undefined;
   const listed = new Set(paths);
   const others = new Map<string, KnownFile>();
   for (const [file, entry] of known) if (!listed.has(file)) others.set(file, entry);
   return { contentDir, paths: paths.join('\n'), stats, hashes: hashes.join('\n'), unsure, digest, otherInputs, others };
+}
+
+/**
+ * Puts source `index` into a check's columns: its stat and hash as `known` holds them,
+ * or, not known (a stat too new to trust), its hash among the unsure files. False when
+ * the check cannot be made: too many unsure files, or a record not of this content.
+ */
+function recordInCheck(stats: Float64Array, hashes: string[], unsure: Map<string, string>, index: number, source: SourceFile, known: Map<string, KnownFile>): boolean {
+  const entry = known.get(source.path);
+  if (entry === undefined) {
+    // Many such files (a fresh checkout): the slow way reads them once and remembers them.
+    if (unsure.size >= MAX_UNSURE_FILES) return false;
+    unsure.set(source.path, source.hash);
+    stats.fill(NaN, 4 * index, 4 * index + 4);
+    hashes[index] = '';
+    return true;
+  }
+  if (entry.hash !== source.hash || entry.hash.includes('\n')) return false;
+  hashes[index] = entry.hash;
+  stats[4 * index] = entry.size;
+  stats[4 * index + 1] = entry.mtimeMs;
+  stats[4 * index + 2] = entry.ctimeMs;
+  stats[4 * index + 3] = entry.ino;
+  return true;
 }
 
 /** sourcesCheckFor for a patched load: the last check with the files read again put right. */
@@ -321,23 +331,8 @@ function patchedCheck(contentDir: string, sources: readonly SourceFile[], known:
   // The files not read still have the stat the check recorded, so the hash too (a file
   // it was unsure of has none, and is always read).
   for (const index of patch.read) {
-    const { path: file, hash } = sources[index]!;
-    read.add(file);
-    const entry = known.get(file);
-    if (entry === undefined) {
-      if (unsure.size >= MAX_UNSURE_FILES) return undefined;
-      unsure.set(file, hash);
-      stats.fill(NaN, 4 * index, 4 * index + 4);
-      hashes[index] = '';
-    } else if (entry.hash !== hash || entry.hash.includes('\n')) {
-      return undefined;
-    } else {
-      hashes[index] = entry.hash;
-      stats[4 * index] = entry.size;
-      stats[4 * index + 1] = entry.mtimeMs;
-      stats[4 * index + 2] = entry.ctimeMs;
-      stats[4 * index + 3] = entry.ino;
-    }
+    read.add(sources[index]!.path);
+    if (!recordInCheck(stats, hashes, unsure, index, sources[index]!, known)) return undefined;
   }
   const others = new Map<string, KnownFile>();
   for (const [file, entry] of known) if (!read.has(file)) others.set(file, entry);
@@ -355,11 +350,7 @@ export function knownFromCheck(check: SourcesCheck): Map<string, KnownFile> | un
   const hashes = paths.length === 0 ? [] : String(check.hashes).split('\n');
   if (!(check.stats instanceof Float64Array) || check.stats.length !== 4 * paths.length || hashes.length !== paths.length || !(check.others instanceof Map)) return undefined;
   const known = new Map<string, KnownFile>();
-  const { stats } = check;
-  for (let i = 0; i < paths.length; i++) {
-    if (Number.isNaN(stats[4 * i])) continue;
-    known.set(paths[i]!, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]!, hash: hashes[i]! });
-  }
+  for (let i = 0; i < paths.length; i++) if (!Number.isNaN(check.stats[4 * i])) known.set(paths[i]!, knownAt(check.stats, i, hashes[i]!));
   for (const [file, entry] of check.others) known.set(file, entry);
   return known;
 }
